@@ -1,0 +1,3 @@
+from wiretrace.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,270 @@
+"""Alignment of two articles: which passages they share, what only one of them has.
+
+Place in the flow: lsh candidates -> **align** -> relations.classify.
+
+Works on the matching forms (same script, folded punctuation) and reports every span in the
+ORIGINAL bodies through ``Normalized.to_original``. Steps:
+  1. split each matching form into sentences (on 。！？；!?; and newlines, and '.' unless it sits
+     between two digits), keeping spans;
+  2. score every sentence pair by shared content-character trigrams (an inverted index, so only
+     pairs that share something are scored) and pick pairs greedily, best first, letting a
+     sentence take at most MAX_PARTNERS partners so a sentence split or merged by an editor
+     (1-2, 2-1) still aligns; order is NOT assumed, so moved paragraphs align too;
+  3. inside each picked pair, align characters (difflib.SequenceMatcher on content characters)
+     and keep matching blocks of at least MIN_BLOCK characters: these are the kept characters;
+  4. consecutive picked pairs (next sentence in a with same or next sentence in b) form one
+     passage; unmatched content characters, grouped across punctuation and spaces, are the
+     only-in-a / only-in-b spans;
+  5. in edited aligned sentences, count numbers kept and numbers replaced by other numbers
+     (relations.py tells a re-filled template from a reprint with them).
+Shares (``a_in_b``/``b_in_a``) count content characters (letters, digits, CJK), not
+whitespace or punctuation.
+
+Knobs (bench/link.py "accuracy" re-checks them; the seeds and the moved-paragraph test pin them):
+  GRAM = 3            trigrams: bigrams made every pair of Chinese sentences share something
+                      (的, 中国), 4-grams lost sentences with one changed char every 3 chars.
+  MIN_PAIR_GRAMS = 2, MIN_PAIR_OVERLAP = 0.3
+                      a sentence pair is considered when it shares >= 2 trigrams and >= 0.3 of
+                      the shorter sentence's trigrams: the seeds' rewritten sentences (他指出，
+                      维护… vs 他指出,应以交流合作…) share 0.4-0.6.
+  MIN_PAIR_MATCH = 0.3 after character alignment, a pair is kept only if it matches characters
+                      not matched by a better pair, >= 0.3 of the shorter sentence, on one side
+                      (drops stock-phrase pairs; keeps a sentence repeated in one text).
+  MIN_BLOCK = 2       a single matching character inside different text is chance (的, 在).
+  MAX_PARTNERS = 3    1-2 / 2-1 merges and one more: the seeds' 001 merges three sentences of 000
+                      into one (据新华社报道，张军…说，各国应…).
+  NEIGHBOUR_BLOCK = 3 leftovers next to an aligned pair match if they share >= 3 chars in a row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import Protocol
+
+from wiretrace.model import Passage
+
+GRAM = 3
+MIN_PAIR_GRAMS = 2
+MIN_PAIR_OVERLAP = 0.3
+MIN_PAIR_MATCH = 0.3
+MIN_BLOCK = 2
+MAX_PARTNERS = 3
+NEIGHBOUR_BLOCK = 3
+
+_SENT_END = re.compile(r"[。！？；!?;\n｡]|(?<!\d)[.．]|[.．](?!\d)")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+class NormalizedLike(Protocol):
+    """What align needs from ``wiretrace.normalize.Normalized``."""
+
+    text: str
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]: ...
+
+
+@dataclass
+class Alignment:
+    """The evidence for a relation. Spans index the ORIGINAL bodies; shares count content chars."""
+
+    passages: list[Passage] = field(default_factory=list)
+    only_a: list[tuple[int, int]] = field(default_factory=list)
+    only_b: list[tuple[int, int]] = field(default_factory=list)
+    a_in_b: float = 0.0
+    b_in_a: float = 0.0
+    a_chars: int = 0  # content characters of a
+    b_chars: int = 0
+    # numbers (digit runs) of a's edited aligned sentences that b keeps, and that b replaces by
+    # other numbers: a template re-filled with new figures (daily rate fixings, market closes)
+    # keeps the words, not the numbers
+    numbers_kept: int = 0
+    numbers_changed: int = 0
+    longest_passage: int = 0  # content characters of a in the longest passage
+
+
+@dataclass
+class _Side:
+    text: str
+    sents: list[tuple[int, int]]  # normalized spans
+    content: list[list[int]]  # per sentence: normalized positions of content chars
+    grams: list[set[str]]
+    inv: dict[str, list[int]]  # trigram -> sentences holding it
+
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a matching form (terminator included), empty ones dropped."""
+    spans, start = [], 0
+    for m in _SENT_END.finditer(text):
+        end = m.end()
+        if text[start:end].strip():
+            spans.append((start, end))
+        start = end
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+@lru_cache(maxsize=1024)  # one article meets many candidates in a row: split it once
+def _side(text: str) -> _Side:
+    sents, content, grams = [], [], []
+    for s, e in split_sentences(text):
+        pos = [i for i in range(s, e) if text[i].isalnum()]
+        if not pos:
+            continue
+        chars = "".join(text[i] for i in pos)
+        g = {chars[i : i + GRAM] for i in range(max(len(chars) - GRAM + 1, 1))}
+        sents.append((s, e))
+        content.append(pos)
+        grams.append(g)
+    inv: dict[str, list[int]] = defaultdict(list)
+    for j, g in enumerate(grams):
+        for x in g:
+            inv[x].append(j)
+    return _Side(text, sents, content, grams, dict(inv))
+
+
+def _scored_pairs(a: _Side, b: _Side) -> list[tuple[int, int]]:
+    """Sentence pairs worth a character alignment, best (most shared trigrams) first."""
+    inv = b.inv
+    scored = []
+    for i, g in enumerate(a.grams):
+        shared: dict[int, int] = defaultdict(int)
+        for x in g:
+            for j in inv.get(x, ()):
+                shared[j] += 1
+        for j, c in shared.items():
+            smaller = min(len(g), len(b.grams[j]))
+            # a sentence of one trigram ("（美联社）") may pair on that one trigram
+            if c >= min(MIN_PAIR_GRAMS, smaller) and c >= MIN_PAIR_OVERLAP * smaller:
+                scored.append((-c, -c / smaller, i, j))
+    scored.sort()
+    return [(i, j) for _, _, i, j in scored]
+
+
+def _blocks(pa: list[int], pb: list[int], a: _Side, b: _Side, min_block: int) -> tuple[list[int], list[int]]:
+    """Character alignment of two sentences: matched normalized positions on each side."""
+    sa = "".join(a.text[p] for p in pa)
+    sb = "".join(b.text[p] for p in pb)
+    ma: list[int] = []
+    mb: list[int] = []
+    for blk in SequenceMatcher(None, sa, sb, autojunk=False).get_matching_blocks():
+        if blk.size >= min_block:
+            ma.extend(pa[blk.a : blk.a + blk.size])
+            mb.extend(pb[blk.b : blk.b + blk.size])
+    return ma, mb
+
+
+def _content_runs(text: str, unmatched: set[int]) -> list[tuple[int, int]]:
+    """Group unmatched content positions into spans that only punctuation/space interrupts."""
+    runs: list[tuple[int, int]] = []
+    cur: tuple[int, int] | None = None
+    for i, ch in enumerate(text):
+        if not ch.isalnum():
+            continue
+        if i in unmatched:
+            cur = (cur[0], i + 1) if cur else (i, i + 1)
+        elif cur:
+            runs.append(cur)
+            cur = None
+    if cur:
+        runs.append(cur)
+    return runs
+
+
+def align(a_body: str, a_norm: NormalizedLike, b_body: str, b_norm: NormalizedLike) -> Alignment:
+    """Align two articles; spans in the result index ``a_body`` and ``b_body``.
+
+    ``a_body``/``b_body`` are the original bodies the ``Normalized`` maps point into; they are
+    taken so callers can check spans, and are not otherwise read.
+    """
+    a, b = _side(a_norm.text), _side(b_norm.text)
+    matched_a: set[int] = set()
+    matched_b: set[int] = set()
+    kept: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
+    deg_a: dict[int, int] = defaultdict(int)
+    deg_b: dict[int, int] = defaultdict(int)
+    for i, j in _scored_pairs(a, b):
+        if deg_a[i] >= MAX_PARTNERS or deg_b[j] >= MAX_PARTNERS:
+            continue
+        pa, pb = a.content[i], b.content[j]
+        ma, mb = _blocks(pa, pb, a, b, MIN_BLOCK)
+        # a pair must bring characters not matched yet on one side: otherwise it only
+        # re-matches a stock phrase that a better pair already explains
+        fresh = max(len(set(ma) - matched_a), len(set(mb) - matched_b))
+        if fresh < MIN_PAIR_MATCH * min(len(pa), len(pb)):
+            continue
+        deg_a[i] += 1
+        deg_b[j] += 1
+        kept[(i, j)] = (ma, mb)
+        matched_a.update(ma)
+        matched_b.update(mb)
+    # an editor who merges two sentences often keeps only a few words of one ("他指出，" + the
+    # next sentence): align leftovers of each kept pair against the partner's neighbours
+    for i, j in list(kept):
+        for ni, nj in ((i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)):
+            if (ni, nj) in kept or not (0 <= ni < len(a.content) and 0 <= nj < len(b.content)):
+                continue
+            pa = [p for p in a.content[ni] if p not in matched_a]
+            pb = [p for p in b.content[nj] if p not in matched_b]
+            if not pa or not pb:
+                continue
+            ma, mb = _blocks(pa, pb, a, b, NEIGHBOUR_BLOCK)
+            if ma:
+                kept[(ni, nj)] = (ma, mb)
+                matched_a.update(ma)
+                matched_b.update(mb)
+    # figures: per edited a sentence, its numbers against those of all its partners. A number
+    # replaced by another (6.5444 -> 6.4978) marks a re-filled template; a number merely dropped
+    # (a dateline 1月7日 cut by the reprint) does not.
+    partners: dict[int, list[int]] = defaultdict(list)
+    for i, j in kept:
+        partners[i].append(j)
+    numbers_kept = numbers_changed = 0
+    for i, js in partners.items():
+        if all(len(kept[(i, j)][0]) == len(a.content[i]) == len(b.content[j]) for j in js):
+            continue  # an unchanged sentence says nothing about figures
+        na = Counter(_NUMBER.findall(a.text[a.sents[i][0] : a.sents[i][1]]))
+        nb: Counter[str] = Counter()
+        for j in js:
+            nb.update(_NUMBER.findall(b.text[b.sents[j][0] : b.sents[j][1]]))
+        numbers_kept += sum((na & nb).values())
+        numbers_changed += min(sum((na - nb).values()), sum((nb - na).values()))
+
+    al = Alignment(numbers_kept=numbers_kept, numbers_changed=numbers_changed)
+    al.a_chars = sum(len(p) for p in a.content)
+    al.b_chars = sum(len(p) for p in b.content)
+    al.a_in_b = len(matched_a) / al.a_chars if al.a_chars else 0.0
+    al.b_in_a = len(matched_b) / al.b_chars if al.b_chars else 0.0
+
+    # passages: runs of picked pairs that advance together (i+1 with j or j+1)
+    runs: list[list[tuple[int, int]]] = []
+    for i, j in sorted(kept):
+        for run in runs:
+            li, lj = run[-1]
+            if i - li in (0, 1) and j - lj in (0, 1) and (i, j) != (li, lj):
+                run.append((i, j))
+                break
+        else:
+            runs.append([(i, j)])
+    for run in runs:
+        ma = [p for pair in run for p in kept[pair][0]]
+        mb = [p for pair in run for p in kept[pair][1]]
+        len_a = sum(len(a.content[i]) for i in {i for i, _ in run})
+        len_b = sum(len(b.content[j]) for j in {j for _, j in run})
+        sim = 2 * len(set(ma)) / (len_a + len_b)
+        sa = a_norm.to_original(min(ma), max(ma) + 1)
+        sb = b_norm.to_original(min(mb), max(mb) + 1)
+        al.passages.append(Passage(a=tuple(sa), b=tuple(sb), similarity=round(min(sim, 1.0), 4)))
+        al.longest_passage = max(al.longest_passage, len(set(ma)))
+    al.passages.sort(key=lambda p: (p.a, p.b))
+
+    all_a = {p for c in a.content for p in c}
+    all_b = {p for c in b.content for p in c}
+    al.only_a = [tuple(a_norm.to_original(s, e)) for s, e in _content_runs(a.text, all_a - matched_a)]
+    al.only_b = [tuple(b_norm.to_original(s, e)) for s, e in _content_runs(b.text, all_b - matched_b)]
+    return al

@@ -1,0 +1,274 @@
+"""Keys for the inverted index, and candidate pairs from it.
+
+Place in the flow: minhash -> **lsh** -> align (each candidate pair is verified by alignment).
+
+A document gets two kinds of int64 keys, told apart by the lowest bit:
+  * band keys (bit 0 = 0): the MinHash signature cut into BANDS bands of ROWS rows, each band
+    hashed with its index. Near-identical texts share at least one band with high probability
+    (1 - (1 - J**ROWS)**BANDS).
+  * anchor keys (bit 0 = 1): winnowing fingerprints of the content-character ANCHOR_N-grams
+    (the smallest gram hash of every window of ANCHOR_WINDOW grams). Any common substring of at
+    least ANCHOR_N + ANCHOR_WINDOW - 1 content characters yields a shared anchor, wherever it lies
+    in either text. That is what finds the abridged reprint: a short text most of which lies
+    inside a long one has a low Jaccard (the seeds: 0.58, the CNA/RFI OPEC pair: 0.24) and misses
+    the bands, but shares most of its anchors.
+A short item (at most DENSE_BELOW grams: a Kyodo 快讯 flash, an RTHK two-liner) keeps every gram
+as an anchor, since winnowing would leave it a handful. A pair is a candidate if it shares one
+band key, or at least MIN_SHARED_ANCHORS anchor keys, or one anchor key when either side is short
+(at most SHORT_ANCHORS anchors).
+
+Postings cap: a key held by more than MAX_POSTINGS documents (say a 200-character notice
+templated on thousands of pages, or a photo-credit line) is a stop-key and is ignored, so
+candidate generation stays near-linear: each document contributes at most
+keys x MAX_POSTINGS pairs. The price: a text reprinted more than MAX_POSTINGS times is found
+only through its rarer keys (edited passages); tests/test_link.py checks the blow-up case.
+
+Knobs (chosen with bench/link.py "accuracy" on the agora sample, exhaustive reference):
+  BANDS, ROWS = 32, 4      threshold ~ (1/32)**(1/4) = 0.42; finds all 63 duplicate/reprint pairs
+                           of the reference (16x8: 52/63) with 33 false candidates. Bands alone
+                           find only 152 of the 410 reprint-type pairs: the abridged and expanded
+                           pairs (containment > 0.6, Jaccard < 0.4) need the anchors.
+  ANCHOR_N = 8, ANCHOR_WINDOW = 12, MIN_SHARED_ANCHORS = 2
+                           guarantee length 19 chars (about one clause). Sweep (n, window, min
+                           shared) -> candidate pairs / reprint-type recall, before the dense rule
+                           below (reference of 349 pairs under an earlier classify): (8,12,2) 7.4k
+                           0.885; (8,12,1) 34k 0.971; (10,12,1) 14k 0.931; (12,10,1) 12k 0.923;
+                           (8,8,2) 11k 0.937; (6,12,2) 16k 0.940. Every miss of (8,12,2) was a
+                           short item, so the fix went there instead of to denser anchors for all.
+  DENSE_BELOW = 120, SHORT_ANCHORS = 60
+                           the short items (Kyodo flash -> detail: 62 chars, 0-1 shared winnowed
+                           anchors). Candidate pairs / recall with (8,12,2): no dense rule 7.4k /
+                           0.885; 120,40: 14k / 0.969; 120,60: 20k / 0.994; 120,120: 32k / 0.997
+                           (verification costs ~1.5 ms a pair, so 120,60).
+  MAX_POSTINGS = 100       a judgement, not a sweep: with it the sample's recall is as reported by
+                           bench/link.py; tests/test_link.py shows the blow-up without a cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import TypeVar
+
+import numpy as np
+
+from .errors import LinkError
+from .minhash import NUM_PERM, _mix64, _numba, content_codepoints, gram_hashes, signature_of
+
+BANDS = 32
+ROWS = 4
+ANCHOR_N = 8
+ANCHOR_WINDOW = 12
+MIN_SHARED_ANCHORS = 2
+MAX_POSTINGS = 100
+DENSE_BELOW = 120
+SHORT_ANCHORS = 60
+
+Id = TypeVar("Id", bound=Hashable)
+Index = Mapping[int, Sequence[Id]] | Callable[[int], Sequence[Id]]
+
+_ONE = np.uint64(1)
+
+
+def band_keys(sig: np.ndarray, bands: int = BANDS, rows: int = ROWS) -> np.ndarray:
+    """One int64 key per band of a signature (lowest bit 0)."""
+    if len(sig) < bands * rows:
+        raise LinkError(f"signature of {len(sig)} values is too short for {bands}x{rows} bands")
+    m = sig[: bands * rows].astype(np.uint64).reshape(bands, rows)
+    with np.errstate(over="ignore"):
+        h = np.arange(bands, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+        for r in range(rows):
+            h = _mix64(h * np.uint64(0x100000001B3) + m[:, r])
+    return ((h & ~_ONE)).view(np.int64)
+
+
+def anchor_keys(
+    text: str, n: int = ANCHOR_N, window: int = ANCHOR_WINDOW, dense_below: int = DENSE_BELOW
+) -> np.ndarray:
+    """Winnowing fingerprints of a matching form (lowest bit 1), unique and sorted."""
+    return _anchors(content_codepoints(text), n, window, dense_below)
+
+
+def _anchors(cps: np.ndarray, n: int = ANCHOR_N, window: int = ANCHOR_WINDOW, dense_below: int = DENSE_BELOW) -> np.ndarray:
+    h = gram_hashes(cps, n)
+    if len(h) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(h) <= dense_below:
+        picked = h  # a short item keeps every gram: winnowing would leave it a handful of keys
+    elif _numba is not None:
+        picked = h[_winnow_numba(h, window)]
+    else:
+        picked = h[_winnow_numpy(h, window)]
+    return np.unique((picked | _ONE).view(np.int64))
+
+
+def _winnow_numpy(h: np.ndarray, window: int) -> np.ndarray:
+    wins = np.lib.stride_tricks.sliding_window_view(h, window)
+    # rightmost minimum of each window (robust winnowing keeps fewer duplicates)
+    pos = window - 1 - np.argmin(wins[:, ::-1], axis=1) + np.arange(len(wins))
+    return np.unique(pos)
+
+
+if _numba is not None:
+
+    @_numba.njit(cache=True, nogil=True)
+    def _winnow_numba(h, window):  # pragma: no cover - compiled; same output as _winnow_numpy
+        n = h.shape[0] - window + 1
+        out = np.empty(n, dtype=np.int64)
+        k = 0
+        last = -1
+        for s in range(n):
+            if last < s:  # the previous minimum left the window: rescan it
+                best = s
+                for i in range(s + 1, s + window):
+                    if h[i] <= h[best]:
+                        best = i
+            else:  # only the entering gram can beat it
+                best = last
+                if h[s + window - 1] <= h[best]:
+                    best = s + window - 1
+            if best != last:
+                out[k] = best
+                k += 1
+                last = best
+        return out[:k]
+
+
+def keys(text: str) -> np.ndarray:
+    """All inverted-index keys of a matching form: band keys then anchor keys, int64, unique."""
+    cps = content_codepoints(text)
+    return np.unique(np.concatenate([band_keys(signature_of(cps, NUM_PERM)), _anchors(cps)]))
+
+
+def keys_from_signature(sig: np.ndarray, text: str) -> np.ndarray:
+    """Same as ``keys`` when the signature is already computed (the archive stores both)."""
+    return np.unique(np.concatenate([band_keys(sig), anchor_keys(text)]))
+
+
+def is_anchor(key: int) -> bool:
+    return bool(key & 1)
+
+
+def keys_to_bytes(k: np.ndarray) -> bytes:
+    return np.asarray(k, dtype="<i8").tobytes()
+
+
+def keys_from_bytes(data: bytes) -> np.ndarray:
+    if len(data) % 8:
+        raise LinkError(f"keys are a whole number of int64 values; got {len(data)} bytes")
+    return np.frombuffer(data, dtype="<i8").astype(np.int64)
+
+
+def _lookup(index: Index | None) -> Callable[[int], Sequence]:
+    if index is None:
+        return lambda _k: ()
+    if callable(index) and not isinstance(index, Mapping):
+        return index
+    return lambda k: index.get(k, ())
+
+
+def _pairs_in_groups(starts: np.ndarray, sizes: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All (x, y) doc pairs within each group of the key-sorted ``docs`` array, vectorised per size."""
+    xs, ys = [], []
+    for k in np.unique(sizes):
+        if k < 2:
+            continue
+        st = starts[sizes == k]
+        iu, ju = np.triu_indices(int(k), 1)
+        xs.append(docs[(st[:, None] + iu[None, :]).ravel()])
+        ys.append(docs[(st[:, None] + ju[None, :]).ravel()])
+    if not xs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def candidates(
+    new: Mapping[Id, np.ndarray],
+    index: Index | None = None,
+    *,
+    min_anchors: int = MIN_SHARED_ANCHORS,
+    max_postings: int = MAX_POSTINGS,
+    anchor_counts: Mapping[Id, int] | Callable[[Id], int] | None = None,
+) -> set[tuple[Id, Id]]:
+    """Candidate pairs among the ``new`` documents and between them and an existing ``index``.
+
+    ``new`` maps a document id to its ``keys``. ``index`` (a mapping or a callable, key ->
+    ids of already indexed documents) supplies the archive's postings; pairs of two indexed
+    documents are not returned (they were linked before). A key held by more than
+    ``max_postings`` documents in all is ignored. Each pair is returned once, as
+    ``(smaller id, larger id)``.
+
+    A pair involving a short document (at most SHORT_ANCHORS anchor keys) needs only one
+    shared anchor. The anchor counts of ``new`` documents are read from their keys; those of
+    indexed documents come from ``anchor_counts`` (the archive stores keys, so it can count the
+    odd ones) and are taken as long when it is not given.
+    """
+    ids = list(new)
+    if not ids:
+        return set()
+    n_new = len(ids)
+    key_arr = [np.asarray(new[i], dtype=np.int64) for i in ids]
+    all_keys = np.concatenate(key_arr)
+    all_docs = np.repeat(np.arange(n_new, dtype=np.int64), [len(k) for k in key_arr])
+
+    if index is not None:
+        lookup = _lookup(index)
+        pos = {i: p for p, i in enumerate(ids)}
+        old_ids: list = []
+        old_pos: dict = {}
+        ek, ed = [], []
+        for k in np.unique(all_keys).tolist():
+            posting = lookup(k)
+            if len(posting) > max_postings:  # stop-key: do not even enumerate it
+                ek.extend([k] * (max_postings + 1))
+                ed.extend([-1] * (max_postings + 1))
+                continue
+            for d in posting:
+                if d in pos:  # already among the new documents
+                    continue
+                if d not in old_pos:
+                    old_pos[d] = n_new + len(old_ids)
+                    old_ids.append(d)
+                ek.append(k)
+                ed.append(old_pos[d])
+        ids = ids + old_ids
+        if ek:
+            all_keys = np.concatenate([all_keys, np.asarray(ek, dtype=np.int64)])
+            all_docs = np.concatenate([all_docs, np.asarray(ed, dtype=np.int64)])
+
+    order = np.lexsort((all_docs, all_keys))
+    sk, sd = all_keys[order], all_docs[order]
+    # drop repeated (key, doc) entries, then find each key's group
+    keep = np.ones(len(sk), dtype=bool)
+    keep[1:] = (sk[1:] != sk[:-1]) | (sd[1:] != sd[:-1]) | (sd[1:] < 0)
+    sk, sd = sk[keep], sd[keep]
+    bounds = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1], True])
+    starts, sizes = bounds[:-1], np.diff(bounds)
+    ok = (sizes >= 2) & (sizes <= max_postings)
+    anchor = (sk[starts] & 1) == 1
+
+    n_all = len(ids)
+    n_anchor = np.full(n_all, np.iinfo(np.int64).max, dtype=np.int64)
+    n_anchor[:n_new] = [int(np.count_nonzero(k & 1)) for k in key_arr]
+    if anchor_counts is not None:
+        count_of = anchor_counts if callable(anchor_counts) else anchor_counts.get
+        for p in range(n_new, n_all):
+            c = count_of(ids[p])
+            if c is not None:
+                n_anchor[p] = c
+    out: set = set()
+    for is_anchor_group, need in ((False, 1), (True, min_anchors)):
+        sel = ok & (anchor == is_anchor_group)
+        x, y = _pairs_in_groups(starts[sel], sizes[sel], sd)
+        valid = (x >= 0) & (y >= 0) & ((x < n_new) | (y < n_new))
+        x, y = x[valid], y[valid]
+        code = np.minimum(x, y) * n_all + np.maximum(x, y)
+        if need > 1:
+            code, counts = np.unique(code, return_counts=True)
+            short = np.minimum(n_anchor[code // n_all], n_anchor[code % n_all]) <= SHORT_ANCHORS
+            code = code[(counts >= need) | short]
+        else:
+            code = np.unique(code)
+        for c in code.tolist():
+            p, q = ids[c // n_all], ids[c % n_all]
+            out.add((p, q) if p <= q else (q, p))
+    return out

@@ -1,0 +1,117 @@
+"""The verdict on an aligned pair: duplicate, reprint, abridged, expanded, updated, partial or None.
+
+Place in the flow: align -> **relations.classify** -> clusters (and the archive's relations table).
+
+Direction: ``classify(al, a_meta, b_meta)`` reads "b is <relation> of a", with
+``a_in_b`` = share of a's content characters found in b (CLI.md) and ``b_in_a`` the reverse:
+  duplicate  both shares >= DUPLICATE: the same text (chrome and punctuation aside)
+  reprint    both shares >= REPRINT: the same text with small edits
+  abridged   b keeps a part of a: b_in_a >= CONTAINED (b is mostly inside a), a_in_b lower
+  expanded   b adds to a: a_in_b >= CONTAINED, b_in_a lower
+  updated    same outlet (or same URL), b published later, and the shares would make it
+             duplicate/reprint/abridged/expanded: the outlet revised its own story
+  partial    they share a passage of >= PARTIAL_CHARS content characters (a quoted statement, a
+             re-used background paragraph) but are different articles; also a template re-filled
+             with new figures: more numbers of the edited aligned sentences replaced than kept
+             (NUMBERS_CHANGED_MIN), whatever the shares
+  None       nothing meaningful in common
+The pipeline aligns each pair with a = the earlier article (``orient``), so "updated" and
+"abridged" read forward in time.
+
+Thresholds: chosen together on the agora sample with bench/link.py section "accuracy"
+(reference = every pair within three days sharing an 8-char shingle, aligned exhaustively;
+the histogram of max(a_in_b, b_in_a) has a valley between 0.45 and 0.6: same-topic items share
+stock sentences up to ~0.4, real reprints and desk rewrites sit above 0.6; the CNA/RFI OPEC
+abridgement has b_in_a ~0.7). Re-check there when changing align.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from .align import Alignment
+
+DUPLICATE = 0.97  # both ways; 0.97 not 0.98: the char aligner drops 1-char islands (MIN_BLOCK)
+REPRINT = 0.8  # both ways
+CONTAINED = 0.6  # one way: the short text's share found in the long one
+PARTIAL_CHARS = 30  # a shared passage this long (content chars) is worth recording
+NUMBERS_CHANGED_MIN = 2  # a template re-filled with new figures: at least 2 numbers of the
+#   edited aligned sentences replaced by others, and more replaced than kept. RTHK daily market
+#   items (日股初段…) replace 2-3 of 3, Reuters RMB fixings 15 of 19; Kyodo 快讯 -> 详讯 and
+#   reprints keep theirs (a dateline's numbers cut by a reprint are dropped, not replaced)
+SMALLER_SHARE_MIN = 0.04  # abridged/expanded: the long text's share found in the short one must
+#   reach this; below it the short item is one entry of a digest (CNA 全球最新情報: 0.007-0.014),
+#   while Kyodo 快讯 -> 详讯 expansions measured 0.043-0.12
+
+REPRINT_TYPES = frozenset({"duplicate", "reprint", "abridged", "expanded", "updated"})
+
+
+def _get(meta: Any, key: str) -> Any:
+    if meta is None:
+        return None
+    if isinstance(meta, Mapping):
+        return meta.get(key)
+    return getattr(meta, key, None)
+
+
+def _when(value: Any) -> datetime | None:
+    """A comparable instant from an ISO 8601 string (a date alone counts as midnight UTC)."""
+    if not value:
+        return None
+    try:
+        d = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+def later(a_meta: Any, b_meta: Any) -> bool | None:
+    """True if b was published after a, None when either date is unknown."""
+    ta, tb = _when(_get(a_meta, "published")), _when(_get(b_meta, "published"))
+    if ta is None or tb is None:
+        return None
+    return tb > ta
+
+
+def orient(a_meta: Any, b_meta: Any) -> bool:
+    """True if the pair should be swapped so that a is the earlier article (ties: by id)."""
+    ta, tb = _when(_get(a_meta, "published")), _when(_get(b_meta, "published"))
+    if ta is not None and tb is not None and ta != tb:
+        return tb < ta
+    return str(_get(b_meta, "id") or "") < str(_get(a_meta, "id") or "")
+
+
+def _same_source(a_meta: Any, b_meta: Any) -> bool:
+    ua, ub = _get(a_meta, "url"), _get(b_meta, "url")
+    if ua and ub and ua == ub:
+        return True
+    oa, ob = _get(a_meta, "outlet"), _get(b_meta, "outlet")
+    return bool(oa and ob and str(oa).casefold() == str(ob).casefold())
+
+
+def by_shares(a_in_b: float, b_in_a: float) -> str | None:
+    """The text-only verdict, ignoring outlets and dates."""
+    if a_in_b >= DUPLICATE and b_in_a >= DUPLICATE:
+        return "duplicate"
+    if a_in_b >= REPRINT and b_in_a >= REPRINT:
+        return "reprint"
+    if b_in_a >= CONTAINED and b_in_a >= a_in_b and a_in_b >= SMALLER_SHARE_MIN:
+        return "abridged"
+    if a_in_b >= CONTAINED and b_in_a >= SMALLER_SHARE_MIN:
+        return "expanded"
+    return None
+
+
+def classify(al: Alignment, a_meta: Any = None, b_meta: Any = None) -> str | None:
+    """Relation name for "b is <relation> of a", or None. Metas are Articles or mappings."""
+    verdict = by_shares(al.a_in_b, al.b_in_a)
+    templated = al.numbers_changed >= NUMBERS_CHANGED_MIN and al.numbers_changed > al.numbers_kept
+    if verdict is not None and not templated:
+        if verdict != "duplicate" and _same_source(a_meta, b_meta) and later(a_meta, b_meta):
+            return "updated"
+        return verdict
+    if al.longest_passage >= PARTIAL_CHARS:
+        return "partial"
+    return None

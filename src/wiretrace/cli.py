@@ -1,0 +1,218 @@
+"""The command line: parses, calls the Python API, prints. Nothing else.
+
+Every command takes --db (default $WIRETRACE_DB, else ./wiretrace.db) and every
+listing takes --json: one JSON object per line on stdout, nothing else there.
+Exit status: 0 success, 1 failure of the command, 2 bad usage (CLI.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from wiretrace import __version__
+from wiretrace.errors import WiretraceError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return args.func(args) or 0
+    except WiretraceError as exc:
+        print(f"wiretrace: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("wiretrace: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `wiretrace articles | head` closing the pipe is not a failure.
+        sys.stderr.close()
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="archive file (default: $WIRETRACE_DB, else ./wiretrace.db)")
+    listing = argparse.ArgumentParser(add_help=False, parents=[common])
+    listing.add_argument("--json", action="store_true", help="one JSON object per line on stdout")
+
+    parser = argparse.ArgumentParser(
+        prog="wiretrace",
+        description="Trace news stories across outlets: clean articles, reprints and their provenance.",
+    )
+    parser.add_argument("--version", action="version", version=f"wiretrace {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("ingest", parents=[listing], help="read captures into the archive, extract and link them")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders, globs, .gz/.zip archives, or - for stdin")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any input was rejected")
+    p.add_argument("--max-size", type=float, default=50, metavar="MB", help="reject files larger than this (default 50 MB)")
+    p.add_argument("--no-link", action="store_true", help="store and extract only; run `wiretrace link` later")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("rejects", parents=[listing], help="inputs that could not be used, with the reason")
+    p.set_defaults(func=cmd_rejects)
+
+    p = sub.add_parser("articles", parents=[listing], help="list the clean articles")
+    p.add_argument("--all-versions", action="store_true", help="include earlier versions of changed captures")
+    p.set_defaults(func=cmd_articles)
+
+    p = sub.add_parser("show", parents=[listing], help="one article: metadata and body (--json adds the matching form)")
+    p.add_argument("id", help="article id (a unique prefix is enough)")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("link", parents=[listing], help="find relations among articles not yet linked")
+    p.add_argument("--rebuild", action="store_true", help="forget all links and link everything again")
+    p.add_argument("--engine", choices=["local"], default="local", help="where the stages run")
+    p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser("relations", parents=[listing], help="reprint relations with their shares")
+    p.set_defaults(func=cmd_relations)
+
+    p = sub.add_parser("clusters", parents=[listing], help="reprint clusters: the same text")
+    p.set_defaults(func=cmd_clusters)
+
+    p = sub.add_parser("diff", parents=[listing], help="what two articles share, and what only one has")
+    p.add_argument("a", help="article id (or unique prefix)")
+    p.add_argument("b", help="article id (or unique prefix)")
+    p.set_defaults(func=cmd_diff)
+
+    return parser
+
+
+# -- commands -----------------------------------------------------------------
+
+
+def _archive(args, readonly: bool = False):
+    from wiretrace.archive import Archive
+
+    return Archive(args.db, readonly=readonly)
+
+
+def cmd_ingest(args) -> int:
+    from wiretrace.progress import for_terminal
+
+    archive = _archive(args)
+    progress = for_terminal(not args.json)
+    summary = archive.ingest(
+        args.paths,
+        max_bytes=int(args.max_size * 1024 * 1024),
+        stdin=sys.stdin.buffer,
+        progress=progress,
+        link=not args.no_link,
+    )
+    for reject in summary.rejects:
+        print(f"rejected {reject.source}: {reject.reason}", file=sys.stderr)
+    if args.json:
+        emit([summary.to_dict()])
+    else:
+        print(summary.line())
+    return 1 if args.strict and summary.rejected else 0
+
+
+def cmd_rejects(args) -> int:
+    rows = ({"path": r.source, "reason": r.reason} for r in _archive(args).rejects())
+    if args.json:
+        emit(rows)
+    else:
+        for r in rows:
+            print(f"{r['path']}\t{r['reason']}")
+    return 0
+
+
+ARTICLE_FIELDS = ("id", "path", "outlet", "title", "published", "url", "authors", "wire", "script", "language", "body")
+
+
+def cmd_articles(args) -> int:
+    articles = _archive(args).articles(all_versions=args.all_versions)
+    if args.json:
+        emit({k: a.to_dict()[k] for k in ARTICLE_FIELDS} for a in articles)
+    else:
+        for a in articles:
+            print("\t".join([a.id, a.published or "-", a.outlet or "-", a.script or "-", a.title or "(untitled)"]))
+    return 0
+
+
+def cmd_show(args) -> int:
+    archive = _archive(args)
+    article = archive.article(args.id)
+    if args.json:
+        record = article.to_dict()
+        record["normalized"] = archive.normalized(article.id).text
+        emit([record])
+        return 0
+    print(article.title or "(untitled)")
+    for label, value in [
+        ("id", article.id), ("path", article.path), ("outlet", article.outlet),
+        ("published", article.published), ("url", article.url),
+        ("authors", "、".join(article.authors)), ("wire", "、".join(article.wire)),
+        ("script", article.script), ("language", article.language),
+    ]:
+        if value:
+            print(f"{label:>10}: {value}")
+    print()
+    print(article.body)
+    return 0
+
+
+def cmd_link(args) -> int:
+    from wiretrace.progress import for_terminal
+
+    summary = _archive(args).link(rebuild=args.rebuild, progress=for_terminal(not args.json))
+    if args.json:
+        emit([summary.to_dict()])
+    else:
+        print(summary.line())
+    return 0
+
+
+RELATION_FIELDS = ("a", "b", "relation", "a_in_b", "b_in_a")
+
+
+def cmd_relations(args) -> int:
+    relations = _archive(args).relations()
+    if args.json:
+        emit({k: r[k] for k in RELATION_FIELDS} for r in relations)
+    else:
+        for r in relations:
+            print(f"{r['a']}\t{r['relation']:<9}\t{r['b']}\t{r['a_in_b']:.2f}\t{r['b_in_a']:.2f}")
+    return 0
+
+
+def cmd_clusters(args) -> int:
+    clusters = _archive(args).clusters()
+    if args.json:
+        emit(clusters)
+    else:
+        for c in clusters:
+            print(f"{c['id']}\t{len(c['articles'])}\t{' '.join(c['articles'])}")
+    return 0
+
+
+def cmd_diff(args) -> int:
+    archive = _archive(args)
+    result = archive.diff(args.a, args.b)
+    if args.json:
+        emit([result])
+    else:
+        from wiretrace.diffview import render
+
+        render(
+            result, archive.article(result["a"]), archive.article(result["b"]),
+            archive.normalized(result["a"]), archive.normalized(result["b"]),
+        )
+    return 0
+
+
+def emit(records: Iterable[dict[str, Any]]) -> None:
+    """One JSON object per line, in the original script (no \\u escapes)."""
+    write = sys.stdout.write
+    for record in records:
+        write(json.dumps(record, ensure_ascii=False) + "\n")

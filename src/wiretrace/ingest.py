@@ -1,0 +1,172 @@
+"""The ingest pipeline: readers -> archive -> templates -> extract -> normalize -> link.
+
+Three passes, each resumable, so that a run killed at any moment (SIGKILL
+included) and run again ends with the same archive as a run never interrupted:
+
+1. store: every capture read from the inputs is stored with its raw bytes, in
+   transactions of ``BATCH`` captures. A re-run finds (source, sha256) already
+   stored and skips it; a changed file becomes a new version of its source.
+2. extract: each outlet's template (its chrome, learnt from repetition) is
+   learnt from a sample of that outlet's captures chosen by id, not by ingest
+   order; every current capture without an article, or extracted with an older
+   template, is extracted and normalized from its stored bytes.
+3. link: new articles are linked against the archive (``wiretrace.linking``).
+
+Only ``archive`` touches SQL; this module orders the stages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, BinaryIO
+
+from wiretrace.archive import Archive
+from wiretrace.extract import Template, extract, learn_template, template_key
+from wiretrace.model import Reject, article_id
+from wiretrace.normalize import matching_form
+from wiretrace.progress import Progress, Quiet
+from wiretrace.readers import STDIN_SOURCE, ReadOptions, expand, read_path
+
+if TYPE_CHECKING:
+    from wiretrace.linking import LinkSummary
+
+# Captures per transaction. Larger batches amortise SQLite commits (the
+# read-and-store rate in bench/ingest.py flattens above ~200); a kill loses at
+# most one batch of work, which the re-run redoes.
+BATCH = 500
+
+# Captures an outlet's template is learnt from. Chrome recurs in nearly every
+# capture, so a few hundred show it; more only slows re-learning.
+TEMPLATE_SAMPLE = 500
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class IngestSummary:
+    ingested: int = 0
+    unchanged: int = 0
+    updated: int = 0
+    rejected: int = 0
+    extracted: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    link: "LinkSummary | None" = None
+
+    def to_dict(self) -> dict[str, int]:
+        """The summary object of CLI.md (and what was extracted)."""
+        d = {k: v for k, v in asdict(self).items() if k not in ("rejects", "link")}
+        if self.link is not None:
+            d["link"] = self.link.to_dict()
+        return d
+
+    def line(self) -> str:
+        return (
+            f"ingested {self.ingested}, unchanged {self.unchanged}, "
+            f"updated {self.updated}, rejected {self.rejected}"
+        )
+
+
+def ingest(
+    archive: Archive,
+    paths: Iterable[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    stdin: BinaryIO | None = None,
+    progress: Progress | None = None,
+    link: bool = True,
+) -> IngestSummary:
+    """Ingest captures from files, folders, globs, archives or '-' (stdin)."""
+    progress = progress or Quiet()
+    summary = IngestSummary()
+    store(archive, paths, summary, ReadOptions(max_bytes=max_bytes), stdin, progress)
+    summary.extracted = refresh_articles(archive, progress)
+    if link:
+        from wiretrace.linking import link_archive
+
+        summary.link = link_archive(archive, progress=progress)
+    progress.stop()
+    return summary
+
+
+def store(
+    archive: Archive,
+    paths: Iterable[str],
+    summary: IngestSummary,
+    options: ReadOptions,
+    stdin: BinaryIO | None,
+    progress: Progress,
+) -> None:
+    """Pass 1: read every input and store its captures and rejects."""
+    files = list(expand(paths, stdin=stdin))
+    progress.start("reading", len(files))
+    pending = 0
+    with archive.transaction():
+        for item in files:
+            if isinstance(item, Reject):
+                _reject(archive, summary, item)
+            else:
+                rejected: set[str] = set()
+                for doc in read_path(item, options, stdin=stdin):
+                    if isinstance(doc, Reject):
+                        _reject(archive, summary, doc)
+                        rejected.add(doc.source)
+                        continue
+                    status = archive.add_capture(doc, article_id(doc.source, doc.sha256), template_key(doc))
+                    setattr(summary, status, getattr(summary, status) + 1)
+                    pending += 1
+                archive.clear_rejects(STDIN_SOURCE if item == "-" else item, rejected)
+            progress.advance()
+            if pending >= BATCH:
+                archive.checkpoint()
+                pending = 0
+
+
+def _reject(archive: Archive, summary: IngestSummary, reject: Reject) -> None:
+    archive.add_reject(reject)
+    summary.rejected += 1
+    summary.rejects.append(reject)
+
+
+def refresh_articles(archive: Archive, progress: Progress | None = None) -> int:
+    """Pass 2: (re)learn templates whose sample changed, then extract every
+    capture that has no article or an article from an older template."""
+    progress = progress or Quiet()
+    templates: dict[str | None, Template | None] = {None: None}
+    hashes: dict[str | None, str | None] = {None: None}
+    with archive.transaction():
+        for key in archive.outlet_keys():
+            templates[key], hashes[key] = _template(archive, key)
+    todo = archive.captures_to_extract(hashes)
+    progress.start("extracting", len(todo))
+    with archive.transaction():
+        for n, cap in enumerate(todo, 1):
+            doc = archive.document(cap.id)
+            article = extract(doc, templates.get(cap.outlet_key))
+            norm = matching_form(article.body)
+            archive.put_article(article, norm.text, _offsets_bytes(norm.offsets), hashes.get(cap.outlet_key))
+            progress.advance()
+            if n % BATCH == 0:
+                archive.checkpoint()
+    return len(todo)
+
+
+def _template(archive: Archive, key: str) -> tuple[Template, str]:
+    """The outlet's template, re-learnt only when its sample of captures changed."""
+    sample = archive.outlet_sample(key, TEMPLATE_SAMPLE)
+    sample_hash = hashlib.sha256("\n".join(sample).encode()).hexdigest()[:16]
+    row = archive.template(key)
+    if row is not None and row["sample"] == sample_hash:
+        return Template.from_json(row["body"]), row["hash"]
+    template = learn_template([archive.document(i) for i in sample])
+    body = template.to_json()
+    template_hash = hashlib.sha256(body.encode()).hexdigest()[:16]
+    archive.put_template(key, template_hash, sample_hash, body)
+    return template, template_hash
+
+
+def _offsets_bytes(offsets) -> bytes:
+    import numpy as np
+
+    return np.asarray(offsets, dtype="<i4").tobytes()

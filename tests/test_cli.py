@@ -1,0 +1,94 @@
+"""The command line as users script it: JSON shapes, exit codes, --db/$WIRETRACE_DB."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from wiretrace.cli import ARTICLE_FIELDS, main
+
+from conftest import EXAMPLES
+
+
+def run(*args, env=None, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "wiretrace", *args],
+        capture_output=True, env={**os.environ, **(env or {})}, input=stdin,
+    )
+
+
+def test_ingest_json_summary_then_articles(tmp_path):
+    db = str(tmp_path / "w.db")
+    proc = run("ingest", str(EXAMPLES), "--db", db, "--json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    n = len(list(EXAMPLES.iterdir()))
+    lines = proc.stdout.decode().splitlines()
+    assert len(lines) == 1
+    summary = json.loads(lines[0])
+    assert {k: summary[k] for k in ("ingested", "unchanged", "updated", "rejected")} == {
+        "ingested": n, "unchanged": 0, "updated": 0, "rejected": 0,
+    }
+    proc = run("articles", "--db", db, "--json")
+    records = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert len(records) == n
+    assert all(tuple(r) == ARTICLE_FIELDS for r in records)
+    assert all(r["body"] for r in records)
+
+
+def test_summary_line_when_not_json(tmp_path):
+    proc = run("ingest", str(EXAMPLES / "001_d7cc57b77e33e5f1.txt"), "--db", str(tmp_path / "w.db"))
+    assert proc.returncode == 0
+    assert proc.stdout.decode().strip() == "ingested 1, unchanged 0, updated 0, rejected 0"
+
+
+def test_db_from_environment(tmp_path):
+    db = tmp_path / "env.db"
+    proc = run("ingest", str(EXAMPLES / "000_e6308b167f0f33d2.txt"), env={"WIRETRACE_DB": str(db)})
+    assert proc.returncode == 0 and db.exists()
+
+
+def test_strict_exits_1_on_rejects_and_rejects_lists_them(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"title": ', encoding="utf-8")
+    db = str(tmp_path / "w.db")
+    proc = run("ingest", str(bad), str(EXAMPLES / "001_d7cc57b77e33e5f1.txt"), "--db", db, "--strict", "--json")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["rejected"] == 1
+    assert str(bad) in proc.stderr.decode()
+    proc = run("rejects", "--db", db, "--json")
+    (row,) = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert row["path"] == str(bad) and "JSON" in row["reason"]
+
+
+def test_stdin(tmp_path):
+    data = (EXAMPLES / "001_d7cc57b77e33e5f1.txt").read_bytes()
+    db = str(tmp_path / "w.db")
+    proc = run("ingest", "-", "--db", db, "--json", stdin=data)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert json.loads(proc.stdout)["ingested"] == 1
+    (record,) = [json.loads(x) for x in run("articles", "--db", db, "--json").stdout.decode().splitlines()]
+    assert record["title"] == "中国代表吁制定网络空间国际规则 反对搞小圈子"
+
+
+def test_show_json_has_normalized_and_unknown_id_fails(tmp_path):
+    db = str(tmp_path / "w.db")
+    run("ingest", str(EXAMPLES / "000_e6308b167f0f33d2.txt"), "--db", db)
+    (record,) = [json.loads(x) for x in run("articles", "--db", db, "--json").stdout.decode().splitlines()]
+    proc = run("show", record["id"][:6], "--db", db, "--json")
+    shown = json.loads(proc.stdout)
+    assert shown["id"] == record["id"]
+    assert shown["normalized"].startswith("中国常驻联合国代表张军29日表示")
+    proc = run("show", "zzzzzz", "--db", db)
+    assert proc.returncode == 1
+    assert "no article" in proc.stderr.decode()
+
+
+def test_bad_usage_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["ingest"])
+    assert exc.value.code == 2
+    assert main([]) == 2

@@ -1,0 +1,196 @@
+"""The ingest pipeline and the archive: idempotency, versions, bad input, kill-and-resume."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from wiretrace import Archive
+from wiretrace.archive import MIGRATIONS
+from wiretrace.errors import ArchiveError, NotFound
+
+from conftest import EXAMPLES
+
+
+def test_ingest_examples_then_again_adds_nothing(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    first = archive.ingest([str(EXAMPLES)])
+    n = len(list(EXAMPLES.iterdir()))
+    assert (first.ingested, first.unchanged, first.updated, first.rejected) == (n, 0, 0, 0)
+    assert archive.counts()["articles"] == n
+    again = archive.ingest([str(EXAMPLES)])
+    assert (again.ingested, again.unchanged, again.updated, again.rejected) == (0, n, 0, 0)
+    assert again.extracted == 0
+    assert archive.counts() == {"captures": n, "articles": n, "rejects": 0}
+
+
+def test_archive_is_wal_with_schema_version(tmp_path):
+    db = tmp_path / "a.db"
+    Archive(db).close()
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_archive_from_a_newer_wiretrace_is_refused(tmp_path):
+    db = tmp_path / "a.db"
+    Archive(db).close()
+    con = sqlite3.connect(db)
+    con.execute(f"PRAGMA user_version={len(MIGRATIONS) + 1}")
+    con.commit()
+    con.close()
+    with pytest.raises(ArchiveError, match="upgrade wiretrace"):
+        Archive(db)
+
+
+def test_not_an_archive_is_a_clear_error(tmp_path):
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("these are my notes, not a database\n" * 100)
+    with pytest.raises(ArchiveError, match="not a wiretrace archive"):
+        Archive(bogus)
+
+
+def test_raw_bytes_are_kept_exactly(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    seed = EXAMPLES / "000_e6308b167f0f33d2.txt"
+    archive.ingest([str(seed)])
+    (article,) = archive.articles()
+    row = archive.db.execute("SELECT sha256, format, encoding FROM capture").fetchone()
+    assert archive.raw_bytes(row["sha256"]) == seed.read_bytes()
+    assert row["format"] == "text" and row["encoding"] == "utf-8"
+    assert article.path == str(seed.resolve())
+
+
+def test_changed_file_becomes_new_version_linked_to_earlier(tmp_path):
+    src = tmp_path / "post.txt"
+    src.write_text("標題\n\n第一段文字，說明事情的經過與背景。\n", encoding="utf-8")
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(src)])
+    (old,) = archive.articles()
+    src.write_text("標題\n\n第一段文字，說明事情的經過與背景。\n\n更新：第二段補充最新的消息。\n", encoding="utf-8")
+    summary = archive.ingest([str(src)])
+    assert (summary.ingested, summary.updated, summary.unchanged) == (0, 1, 0)
+    (new,) = archive.articles()
+    assert new.id != old.id and "更新" in new.body
+    versions = list(archive.articles(all_versions=True))
+    assert {a.id for a in versions} == {old.id, new.id}
+    prev = archive.db.execute("SELECT previous FROM capture WHERE id = ?", (new.id,)).fetchone()[0]
+    assert prev == old.id
+    # and the earlier version is still there, byte for byte
+    assert archive.article(old.id).body == old.body
+
+
+def test_bad_input_is_rejected_with_reasons_and_nothing_stored_is_lost(tmp_path):
+    good = tmp_path / "in" / "good.txt"
+    good.parent.mkdir()
+    good.write_text("好消息\n\n這是一篇正常的文章，內容完整。\n", encoding="utf-8")
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(good.parent)])
+    before = [a.to_dict() for a in archive.articles()]
+
+    (good.parent / "empty.txt").write_bytes(b"")
+    (good.parent / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    full = gzip.compress("<html><body><p>被截斷的文章</p></body></html>".encode() * 50)
+    (good.parent / "cut.html.gz").write_bytes(full[: len(full) // 2])
+    (good.parent / "bad.json").write_text('{"title": "x", "content": ', encoding="utf-8")
+    os.symlink(tmp_path / "nowhere.html", good.parent / "dangling.html")
+    (good.parent / "big.txt").write_text("長" * 400_000, encoding="utf-8")  # 1.2 MB
+
+    summary = archive.ingest([str(good.parent)], max_bytes=1024 * 1024)
+    assert summary.rejected == 6
+    assert summary.unchanged == 1
+    reasons = {Path(r.source).name: r.reason for r in archive.rejects()}
+    assert set(reasons) == {"empty.txt", "image.png", "cut.html.gz", "bad.json", "dangling.html", "big.txt"}
+    assert "empty" in reasons["empty.txt"]
+    assert "binary" in reasons["image.png"]
+    assert "gzip" in reasons["cut.html.gz"]
+    assert "JSON" in reasons["bad.json"]
+    assert "symlink" in reasons["dangling.html"]
+    assert "limit" in reasons["big.txt"]
+    assert [a.to_dict() for a in archive.articles()] == before
+
+    # the same bad input again: still one row each, not duplicated
+    archive.ingest([str(good.parent)], max_bytes=1024 * 1024)
+    assert len(list(archive.rejects())) == 6
+
+
+def test_a_reject_that_is_fixed_leaves_the_rejects(tmp_path):
+    post = tmp_path / "post.json"
+    post.write_text('{"title": "x"', encoding="utf-8")
+    archive = Archive(tmp_path / "a.db")
+    assert archive.ingest([str(post)]).rejected == 1
+    post.write_text(json.dumps({"title": "修好了", "content": "這篇文章現在可以讀了，內容完整。"}), encoding="utf-8")
+    summary = archive.ingest([str(post)])
+    assert summary.rejected == 0 and summary.ingested == 1
+    assert list(archive.rejects()) == []
+
+
+def test_show_unknown_id_is_not_found(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    with pytest.raises(NotFound):
+        archive.article("ffffffffffff")
+
+
+# -- kill and resume ---------------------------------------------------------
+
+
+def _dump(db: Path) -> dict:
+    """Everything the archive holds except ingest timestamps."""
+    con = sqlite3.connect(db)
+    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+    out = {}
+    for table in tables:
+        cols = [r[1] for r in con.execute(f"PRAGMA table_info({table})") if r[1] not in ("ingested_at", "seen_at")]
+        rows = con.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()
+        out[table] = sorted(map(repr, rows))
+    return out
+
+
+def _run(args, db):
+    return subprocess.Popen(
+        [sys.executable, "-m", "wiretrace", "ingest", *args, "--db", str(db), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+def test_sigkill_at_any_moment_then_rerun_equals_uninterrupted(tmp_path, corpus):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    names = [n for n in sorted(os.listdir(corpus)) if n.startswith("2021")][::9]  # every outlet, all week
+    for name in names:
+        shutil.copy(corpus / name, inputs / name)
+    (inputs / "broken.json").write_text("[{", encoding="utf-8")
+
+    ref = tmp_path / "ref.db"
+    start = time.monotonic()
+    proc = _run([str(inputs)], ref)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err.decode()
+    full = time.monotonic() - start
+    expected = _dump(ref)
+    assert json.loads(out)["ingested"] == len(names) == 299
+
+    db = tmp_path / "killed.db"
+    kills = 0
+    for fraction in (0.15, 0.35, 0.55, 0.75, 0.9):
+        proc = _run([str(inputs)], db)
+        time.sleep(full * fraction)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+    assert kills >= 3, "the runs finished before they could be killed"
+    proc = _run([str(inputs)], db)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err.decode()
+    assert _dump(db) == expected

@@ -1,0 +1,122 @@
+"""The linking pipeline: new articles -> keys -> candidates -> alignment -> relations -> clusters.
+
+Incremental: an article is linked once. Its MinHash signature and LSH keys are
+stored (``linked``, ``link_key``); a later run looks new articles up against
+the stored keys, so the archive is never recomputed unless ``rebuild`` is asked.
+Each candidate pair is aligned with the earlier article as ``a`` (``orient``),
+its relation and evidence stored; clusters are recomputed from all relations,
+which is cheap next to alignment and keeps their ids deterministic.
+
+The stage functions are those of ``wiretrace.link``; this module only feeds
+them from the archive and stores what they return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from wiretrace import link
+from wiretrace.archive import Archive, LinkStore
+from wiretrace.link.lsh import MAX_POSTINGS
+from wiretrace.progress import Progress, Quiet
+
+# Articles whose keys are written per transaction.
+BATCH = 500
+
+
+@dataclass
+class LinkSummary:
+    linked: int = 0
+    candidates: int = 0
+    relations: int = 0
+    clusters: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    def line(self) -> str:
+        return (
+            f"linked {self.linked}, candidates {self.candidates}, "
+            f"relations {self.relations}, clusters {self.clusters}"
+        )
+
+
+def link_archive(archive: Archive, *, rebuild: bool = False, progress: Progress | None = None) -> LinkSummary:
+    """Link the articles not linked yet (all of them with ``rebuild``)."""
+    progress = progress or Quiet()
+    store = LinkStore(archive)
+    summary = LinkSummary()
+    with archive.transaction():
+        if rebuild:
+            store.reset()
+        new_ids = store.unlinked()
+        new_keys, signatures = {}, {}
+        progress.start("signing", len(new_ids))
+        for article_id in new_ids:
+            text = archive.normalized(article_id).text
+            signatures[article_id] = link.signature(text)
+            new_keys[article_id] = link.keys_from_signature(signatures[article_id], text)
+            progress.advance()
+        summary.linked = len(new_ids)
+
+        # Candidates among the new articles and against the stored ones, found
+        # before the new keys are stored so each stored posting is read once.
+        def posting(key: int) -> list[str]:
+            return store.posting(key, MAX_POSTINGS + 1)
+
+        pairs = sorted(link.candidates(new_keys, posting, anchor_counts=store.anchor_count))
+        summary.candidates = len(pairs)
+        for article_id in new_ids:
+            store.add_keys(article_id, link.signature_to_bytes(signatures[article_id]), new_keys[article_id])
+
+        progress.start("aligning", len(pairs))
+        for n, (x, y) in enumerate(pairs, 1):
+            relation = relate_pair(archive, x, y)
+            if relation is not None:
+                store.put_relation(
+                    relation.a, relation.b, relation.relation, relation.a_in_b, relation.b_in_a,
+                    evidence(relation),
+                )
+                summary.relations += 1
+            progress.advance()
+            if n % BATCH == 0:
+                archive.checkpoint()
+
+        clusters = link.clusters((r["a"], r["b"], r["relation"]) for r in store.relations())
+        store.put_clusters(clusters)
+        summary.clusters = len(clusters)
+    return summary
+
+
+def relate_pair(archive: Archive, x: str, y: str):
+    """Align two stored articles, the earlier one as ``a``; the Relation or None."""
+    a, b = archive.article(x), archive.article(y)
+    if link.orient(a, b):
+        a, b = b, a
+    return link.relate(a, archive.normalized(a.id), b, archive.normalized(b.id))
+
+
+def evidence(relation) -> dict:
+    return {
+        "passages": [[list(p.a), list(p.b), round(p.similarity, 4)] for p in relation.passages],
+        "only_a": [list(s) for s in relation.only_a],
+        "only_b": [list(s) for s in relation.only_b],
+    }
+
+
+def diff(archive: Archive, a_id: str, b_id: str) -> dict:
+    """The alignment of two articles as CLI.md's ``diff --json`` object: spans
+    index each article's original body, texts are in the original script."""
+    a, b = archive.article(a_id), archive.article(b_id)
+    al = link.align(a.body, archive.normalized(a.id), b.body, archive.normalized(b.id))
+    return {
+        "a": a.id,
+        "b": b.id,
+        "a_in_b": round(al.a_in_b, 4),
+        "b_in_a": round(al.b_in_a, 4),
+        "passages": [
+            {"a": list(p.a), "b": list(p.b), "similarity": round(p.similarity, 4)} for p in al.passages
+        ],
+        "only_a": [{"span": [s, e], "text": a.body[s:e]} for s, e in al.only_a],
+        "only_b": [{"span": [s, e], "text": b.body[s:e]} for s, e in al.only_b],
+    }

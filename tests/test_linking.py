@@ -1,0 +1,135 @@
+"""Linking through the archive: the seeds end to end, incremental = all at once, rebuild."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from wiretrace import Archive
+
+from conftest import EXAMPLES
+
+SEED_000 = "000_e6308b167f0f33d2.txt"
+SEED_001 = "001_d7cc57b77e33e5f1.txt"
+
+
+def _seed_archive(tmp_path, seeds):
+    archive = Archive(tmp_path / "seeds.db")
+    archive.ingest([str(seeds / SEED_000), str(seeds / SEED_001)])
+    ids = {a.path.rsplit("/", 1)[-1]: a.id for a in archive.articles()}
+    return archive, ids[SEED_000], ids[SEED_001]
+
+
+def test_seeds_one_relation_one_cluster(tmp_path, seeds):
+    archive, x000, x001 = _seed_archive(tmp_path, seeds)
+    (rel,) = list(archive.relations())
+    # 001 was published a day before 000, so it is the earlier article `a`:
+    # 000 expands it (equivalently, 001 is abridged from 000).
+    assert (rel["a"], rel["b"], rel["relation"]) == (x001, x000, "expanded")
+    assert rel["a_in_b"] >= 0.9  # at least 0.9 of 001's text is found in 000
+    assert rel["evidence"]["passages"], "the relation keeps its evidence"
+    assert archive.clusters() == [{"id": archive.clusters()[0]["id"], "articles": sorted([x000, x001])}]
+
+
+def test_seeds_diff(tmp_path, seeds):
+    archive, x000, x001 = _seed_archive(tmp_path, seeds)
+    d = archive.diff(x000, x001)
+    a_body, b_body = archive.article(x000).body, archive.article(x001).body
+    only_a = "".join(o["text"] for o in d["only_a"])
+    only_b = "".join(o["text"] for o in d["only_b"])
+    closing = a_body[a_body.index("張軍強調"):a_body.index("美好的未來") + len("美好的未來")]
+    assert closing in only_a, "the closing paragraph is only in 000"
+    assert "据新华社报道" in only_b
+    # every span indexes the original body and carries its text
+    for o in d["only_a"]:
+        assert a_body[o["span"][0]:o["span"][1]] == o["text"]
+    for o in d["only_b"]:
+        assert b_body[o["span"][0]:o["span"][1]] == o["text"]
+    # shared passages are not listed as only in one side
+    assert "中國常駐聯合國代表張軍29日表示" not in only_a
+    assert "中国常驻联合国代表张军29日表示" not in only_b
+    for p in d["passages"]:
+        assert 0 <= p["a"][0] < p["a"][1] <= len(a_body)
+        assert 0 <= p["b"][0] < p["b"][1] <= len(b_body)
+
+
+def test_diff_cli_json_shape(tmp_path, seeds):
+    archive, x000, x001 = _seed_archive(tmp_path, seeds)
+    proc = subprocess.run(
+        [sys.executable, "-m", "wiretrace", "diff", x000, x001, "--db", str(archive.path), "--json"],
+        capture_output=True,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    d = json.loads(proc.stdout)
+    assert set(d) >= {"a", "b", "passages", "only_a", "only_b"}
+    assert set(d["passages"][0]) == {"a", "b", "similarity"}
+    assert set(d["only_a"][0]) == {"span", "text"}
+    # and the terminal view renders without error, labelling the rows
+    proc = subprocess.run(
+        [sys.executable, "-m", "wiretrace", "diff", x000, x001, "--db", str(archive.path)],
+        capture_output=True, env={**os.environ, "COLUMNS": "160"},
+    )
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, proc.stderr.decode()
+    labels = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│") and line.split("│")[1].strip()]
+    assert {"dropped", "added", "changed"} <= set(labels)
+    assert "張軍強調" in out and "据新华社报道" in out
+
+
+def _snapshot(archive):
+    return (
+        sorted((r["a"], r["b"], r["relation"], r["a_in_b"], r["b_in_a"]) for r in archive.relations()),
+        archive.clusters(),
+    )
+
+
+def test_incremental_linking_equals_all_at_once(tmp_path, corpus):
+    names = sorted(os.listdir(corpus))
+    # two days of every outlet: enough reprints, updates and partials to compare
+    chosen = [n for n in names if n.startswith(("2021-01-05", "2021-01-06"))][::2]
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    for i, name in enumerate(chosen):
+        shutil.copy(corpus / name, (first if i % 2 else second) / name)
+
+    whole = Archive(tmp_path / "whole.db")
+    whole.ingest([str(first), str(second)])
+    halves = Archive(tmp_path / "halves.db")
+    halves.ingest([str(first)])
+    halves.ingest([str(second)])
+    expected = _snapshot(whole)
+    assert expected[0], "the sample should hold relations"
+    assert _snapshot(halves) == expected
+
+    summary = halves.link(rebuild=True)
+    assert summary.linked == len(chosen)
+    assert _snapshot(halves) == expected
+
+
+def test_examples_find_the_readme_cases(tmp_path):
+    archive = Archive(tmp_path / "ex.db")
+    archive.ingest([str(EXAMPLES)])
+    by_name = {a.path.rsplit("/", 1)[-1]: a.id for a in archive.articles()}
+    rels = {frozenset((r["a"], r["b"])): r["relation"] for r in archive.relations()}
+
+    def relation(x, y):
+        return rels.get(frozenset((by_name[x], by_name[y])))
+
+    # the same AFP text, traditional (CNA) and simplified (RFI)
+    assert relation(
+        "2021-01-05-CNA-伊朗再推進濃縮鈾工作-2015年核子協議逐步崩解.html",
+        "2021-01-05-RFI-伊朗再推进浓缩铀工作-2015年核子协议瓦解-法国国际广播电台-rfi.html",
+    ) in {"duplicate", "reprint", "abridged", "expanded"}
+    # an abridged AFP reprint with a different lede (Jaccard 0.24)
+    assert relation(
+        "2021-01-06-CNA-opec+同意微增產量-國際油價大漲.html",
+        "2021-01-06-RFI-沙乌地宣布减产-油价劲扬-法国国际广播电台-rfi.html",
+    ) in {"abridged", "expanded", "reprint"}
+    # templates that report different events are not reprints
+    assert relation(
+        "2021-01-04-REUTERS-路透测算的人民币中间价料贬至6.5444元附近-上日美指反弹.html",
+        "2021-01-05-REUTERS-路透测算的人民币中间价料升至6.4978元附近-美指反弹限制升幅.html",
+    ) in {None, "partial"}

@@ -75,6 +75,12 @@ RULES: tuple[Rule, ...] = (
     _r("share_prompt", r"^(?:分享到|分享至|分享：|分享:|打印|列印|字號|字号)", DROP, "share and print widgets"),
 )
 
+# A "read the full story" link label closing a paragraph (CNA's morning digest
+# ends every item with （看完整報導）): a link to the original, not text.
+READ_MORE_TAIL = re.compile(
+    r"\s*[（(](?:看完整報導|看完整报导|閱讀全文|阅读全文|詳全文|详全文|看全文|全文|更多)[）)]\s*$"
+)
+
 # Editor blocks written as "role | name" (JOINS: 译 | 桔子 校 | 李霖 责任编辑 | 芮荣俊 查看其它新闻).
 EDITOR_BLOCK = re.compile(r"^(?:译|校|编辑|編輯|责任编辑|責任編輯|记者|記者|作者|摄影|攝影)\s*[|｜]\s*\S")
 # A trailing credit in the last paragraph: closing mark, editor/translator

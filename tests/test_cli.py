@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -92,3 +93,35 @@ def test_bad_usage_exits_2(capsys):
         main(["ingest"])
     assert exc.value.code == 2
     assert main([]) == 2
+
+
+def test_progress_bar_on_a_terminal_and_none_when_piped(tmp_path):
+    import pty
+
+    db = str(tmp_path / "w.db")
+    main_fd, child_fd = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wiretrace", "ingest", str(EXAMPLES), "--db", db, "--no-link"],
+        stdout=subprocess.PIPE, stderr=child_fd, env={**os.environ, "COLUMNS": "120"},
+    )
+    os.close(child_fd)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main_fd, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait()
+    os.close(main_fd)
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    n = len(list(EXAMPLES.iterdir()))
+    assert "reading" in shown and "extracting" in shown
+    assert f"{n}/{n}" in shown and "/s" in shown  # count and rate
+    assert re.search(r"\d:\d\d:\d\d", shown)  # time left
+    assert proc.stdout.read().decode().startswith("ingested")
+
+    piped = run("ingest", str(EXAMPLES), "--db", str(tmp_path / "p.db"), "--no-link")
+    assert piped.stderr == b""

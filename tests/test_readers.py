@@ -299,10 +299,12 @@ def test_unreadable_file(tmp_path):
     assert _reason(path) == "permission denied"
 
 
-def test_unreadable_folder_is_a_reject_even_as_root(tmp_path):
-    # a folder that vanishes between listing and reading is what root meets
+def test_unreadable_even_as_root(tmp_path):
+    # root reads any file whatever its mode; what it cannot read is a path that
+    # is not a regular file, or one that vanished between listing and reading
     folder = tmp_path / "posts"
     folder.mkdir()
+    assert _reason(folder) == "is a directory"
     got = list(expand([str(folder / "sub")]))
     assert got == [Reject(str(folder / "sub"), "no such file or directory")]
 

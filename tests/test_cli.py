@@ -125,3 +125,25 @@ def test_progress_bar_on_a_terminal_and_none_when_piped(tmp_path):
 
     piped = run("ingest", str(EXAMPLES), "--db", str(tmp_path / "p.db"), "--no-link")
     assert piped.stderr == b""
+
+
+def test_ingest_the_folder_that_holds_the_archive(tmp_path):
+    """`wiretrace ingest .` with the default ./wiretrace.db: the archive's own
+    files are not captures (nor rejects), however often it runs."""
+    import shutil
+
+    shutil.copy(EXAMPLES / "001_d7cc57b77e33e5f1.txt", tmp_path / "post.txt")
+    env = {k: v for k, v in os.environ.items() if k != "WIRETRACE_DB"}
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-m", "wiretrace", "ingest", ".", "--json"],
+                              capture_output=True, cwd=tmp_path, env=env)
+        assert proc.returncode == 0, proc.stderr.decode()
+        assert json.loads(proc.stdout)["rejected"] == 0
+    assert (tmp_path / "wiretrace.db").exists()
+
+
+def test_listing_a_missing_archive_fails_without_creating_it(tmp_path):
+    db = tmp_path / "typo.db"
+    proc = run("articles", "--db", str(db))
+    assert proc.returncode == 1 and "no archive" in proc.stderr.decode()
+    assert not db.exists()

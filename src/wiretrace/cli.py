@@ -118,7 +118,7 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_rejects(args) -> int:
-    rows = ({"path": r.source, "reason": r.reason} for r in _archive(args).rejects())
+    rows = ({"path": r.source, "reason": r.reason} for r in _archive(args, readonly=True).rejects())
     if args.json:
         emit(rows)
     else:
@@ -131,7 +131,7 @@ ARTICLE_FIELDS = ("id", "path", "outlet", "title", "published", "url", "authors"
 
 
 def cmd_articles(args) -> int:
-    articles = _archive(args).articles(all_versions=args.all_versions)
+    articles = _archive(args, readonly=True).articles(all_versions=args.all_versions)
     if args.json:
         emit({k: a.to_dict()[k] for k in ARTICLE_FIELDS} for a in articles)
     else:
@@ -141,7 +141,7 @@ def cmd_articles(args) -> int:
 
 
 def cmd_show(args) -> int:
-    archive = _archive(args)
+    archive = _archive(args, readonly=True)
     article = archive.article(args.id)
     if args.json:
         record = article.to_dict()
@@ -177,7 +177,7 @@ RELATION_FIELDS = ("a", "b", "relation", "a_in_b", "b_in_a")
 
 
 def cmd_relations(args) -> int:
-    relations = _archive(args).relations()
+    relations = _archive(args, readonly=True).relations()
     if args.json:
         emit({k: r[k] for k in RELATION_FIELDS} for r in relations)
     else:
@@ -187,7 +187,7 @@ def cmd_relations(args) -> int:
 
 
 def cmd_clusters(args) -> int:
-    clusters = _archive(args).clusters()
+    clusters = _archive(args, readonly=True).clusters()
     if args.json:
         emit(clusters)
     else:
@@ -197,7 +197,7 @@ def cmd_clusters(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    archive = _archive(args)
+    archive = _archive(args, readonly=True)
     result = archive.diff(args.a, args.b)
     if args.json:
         emit([result])

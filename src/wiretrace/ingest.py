@@ -18,6 +18,7 @@ Only ``archive`` touches SQL; this module orders the stages.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
@@ -99,7 +100,10 @@ def store(
     progress: Progress,
 ) -> None:
     """Pass 1: read every input and store its captures and rejects."""
-    files = list(expand(paths, stdin=stdin))
+    # The archive's own files are never captures, even when it sits in the
+    # folder being ingested (`wiretrace ingest .` with the default ./wiretrace.db).
+    own = {os.path.abspath(str(archive.path)) + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+    files = [f for f in expand(paths, stdin=stdin) if isinstance(f, Reject) or f not in own]
     progress.start("reading", len(files))
     pending = 0
     with archive.transaction():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -28,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     except WiretraceError as exc:
         print(f"wiretrace: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except sqlite3.OperationalError as exc:
+        # "database is locked" when another wiretrace holds the write lock past
+        # the busy timeout; nothing half-done is left: transactions roll back.
+        print(f"wiretrace: error: archive {args.db or 'wiretrace.db'}: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("wiretrace: interrupted", file=sys.stderr)
         return 130

@@ -27,7 +27,7 @@ from wiretrace.link import (
     signature_from_bytes,
     signature_to_bytes,
 )
-from wiretrace.link import minhash
+from wiretrace.link import minhash, orient
 from wiretrace.extract import extract
 from wiretrace.model import Article, RawDocument, Relation
 from wiretrace.readers import read_path
@@ -289,3 +289,22 @@ def test_unrelated_articles_have_no_relation():
     )
     assert rel is None
     assert al.passages == [] or al.longest_passage < 30
+
+
+def test_same_outlet_update_versus_another_story_reusing_a_paragraph():
+    # Kyodo's flash and its detailed story: the flash lies inside the detail
+    al, rel, (a, b) = _relate(
+        "2021-01-08-KYODO-快讯-本田因半导体不足决定减产.html",
+        "2021-01-08-KYODO-详讯-本田因半导体不足决定减产.html",
+    )
+    assert rel == "updated" and al.a_in_b >= 0.85
+    # two RTHK market items of one morning share a paragraph on the telecom
+    # stocks, but report different things: not an update of one another
+    # (the earlier one first, as the pipeline orients pairs)
+    al, rel, (a, b) = _relate(
+        "2021-01-04-RTHK-港股競價時段跌144點.md",
+        "2021-01-04-RTHK-三大電訊商股價早段挫3.md",
+    )
+    assert not orient(a, b)
+    assert max(al.a_in_b, al.b_in_a) >= 0.6  # reprint-like by shares alone ...
+    assert rel == "partial"  # ... yet another story

@@ -62,7 +62,7 @@ def load_corpus() -> tuple[list[dict], str, str]:
             date = dt.datetime.fromisoformat(stamp) if "T" in stamp else dt.datetime.fromisoformat(stamp + "T12:00:00+00:00")
             if date.tzinfo is None:
                 date = date.replace(tzinfo=dt.timezone.utc)
-            docs.append({"id": art.id, "name": Path(art.path).name, "body": art.body,
+            docs.append({"id": art.id, "name": Path(art.path).name, "title": art.title, "body": art.body,
                          "norm": archive.normalized(art.id), "outlet": art.outlet, "url": art.url,
                          "published": art.published, "date": date})
         archive.close()

@@ -265,3 +265,32 @@ def test_no_corpus_capture_gets_an_empty_body() -> None:
         if not extract(d, templates.get(template_key(d) or "")).body.strip():
             empty.append(p.name)
     assert empty == []
+
+
+def test_full_web_page_with_site_chrome() -> None:
+    """A whole page as a browser saves it: nav, sections, related list, footer."""
+    from wiretrace.readers import ReadOptions, read_bytes
+
+    post = need(CORPUS / "2021-01-05-CNA-伊朗再推進濃縮鈾工作-2015年核子協議逐步崩解.html")
+    fragment = post.read_text(encoding="utf-8").split("---", 2)[2]
+    page = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        "<title>伊朗再推進濃縮鈾工作 2015年核子協議逐步崩解 | 國際 | 中央社 CNA</title>"
+        '<meta property="og:site_name" content="中央社 CNA">'
+        '<link rel="canonical" href="https://www.cna.com.tw/news/aopl/202101050003.aspx"></head><body>'
+        '<header><nav><ul><li><a href="/">首頁</a></li><li><a href="/list/aipl.aspx">政治</a></li>'
+        '<li><a href="/list/aopl.aspx">國際</a></li></ul></nav></header>'
+        f"<main><article><h1>伊朗再推進濃縮鈾工作 2015年核子協議逐步崩解</h1>{fragment}</article>"
+        '<aside><h2>熱門新聞</h2><ul><li><a href="/1">台股再創新高</a></li><li><a href="/2">疫苗最新進度</a></li></ul></aside></main>'
+        "<footer><p>本網站之文字、圖片及影音，非經授權，不得轉載、公開播送或公開傳輸及利用。</p>"
+        "<p>© 2021 中央通訊社 All Rights Reserved.</p></footer></body></html>"
+    )
+    (doc,) = list(read_bytes("/saved/page.html", page.encode(), ReadOptions(), "page.html"))
+    a = extract(doc)
+    assert a.title == "伊朗再推進濃縮鈾工作 2015年核子協議逐步崩解"
+    assert a.url == "https://www.cna.com.tw/news/aopl/202101050003.aspx"
+    assert a.outlet == "中央社 CNA" and a.wire == ["中央社"]
+    assert a.body.startswith("（中央社巴黎4日綜合外電報導）伊朗2015年與列強達成的核子協議")
+    assert a.body.endswith("進一步打擊核子協議。")
+    for chrome_text in ("首頁", "熱門新聞", "台股再創新高", "非經授權", "All Rights Reserved", "| 國際"):
+        assert chrome_text not in a.body

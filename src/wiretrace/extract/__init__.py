@@ -236,6 +236,9 @@ def extract(doc: RawDocument, template: Template | None = None) -> Article:
         if in_head:
             if _title.same_title(line, title):
                 continue
+            if _title.headline_of(line, title):
+                title = line  # the page's headline, without the <title>'s site sections
+                continue
             hm = _HEADER.match(line)
             if hm and (st := dates.parse_date(hm.group(2), ref, key)):
                 header_outlet = header_outlet or hm.group(1).strip()

@@ -41,6 +41,19 @@ def title_from_lines(lines: list[str]) -> str | None:
     return None
 
 
+def headline_of(line: str, title: str | None) -> bool:
+    """A page's <title> is often the headline plus site sections ("伊朗… | 國際 |
+    中央社 CNA"): the line is the headline when the title starts with it and
+    what follows begins with a separator."""
+    if not title or len(_norm(line)) < 6:
+        return False
+    head = title.strip()
+    if not head.startswith(line.strip()):
+        return False
+    rest = head[len(line.strip()):].lstrip()
+    return bool(rest) and rest[0] in "-–—|｜_:："
+
+
 def same_title(line: str, title: str | None) -> bool:
     """The title repeated at the top of the body (possibly with a site suffix)."""
     if not title:

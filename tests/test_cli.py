@@ -147,3 +147,19 @@ def test_listing_a_missing_archive_fails_without_creating_it(tmp_path):
     proc = run("articles", "--db", str(db))
     assert proc.returncode == 1 and "no archive" in proc.stderr.decode()
     assert not db.exists()
+
+
+def test_show_tells_where_the_article_came_from_and_its_warnings(tmp_path):
+    post = tmp_path / "post.md"
+    post.write_text('---\ntitle: "unclosed\ndate: 2021-01-04\n---\n\n這是正文第一段，內容完整而且足夠長。\n', encoding="utf-8")
+    db = str(tmp_path / "w.db")
+    assert run("ingest", str(post), "--db", db).returncode == 0
+    (record,) = [json.loads(x) for x in run("articles", "--db", db, "--json").stdout.decode().splitlines()]
+    assert record["body"] == "這是正文第一段，內容完整而且足夠長。"
+    shown = json.loads(run("show", record["id"], "--db", db, "--json").stdout)
+    capture = shown["capture"]
+    assert (capture["format"], capture["encoding"], capture["previous"]) == ("frontmatter", "utf-8", None)
+    (warning,) = capture["warnings"]
+    assert warning.startswith("front matter is not valid YAML") and warning.endswith("read the body only")
+    text = run("show", record["id"], "--db", db).stdout.decode()
+    assert "warning: front matter is not valid YAML" in text

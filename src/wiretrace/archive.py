@@ -275,6 +275,19 @@ class Archive:
     def article(self, article_id: str) -> Article:
         return _article(self._article_row(article_id))
 
+    def capture(self, article_id: str) -> dict[str, Any]:
+        """Where an article came from: the capture's format, encoding, bytes'
+        sha256, reader warnings, ingest time and the earlier version it replaced."""
+        row = self.db.execute(
+            "SELECT source, sha256, format, encoding, warnings, ingested_at, previous, current "
+            "FROM capture WHERE id = ?", (self._article_row(article_id)["id"],)
+        ).fetchone()
+        return {
+            "source": row["source"], "sha256": row["sha256"], "format": row["format"],
+            "encoding": row["encoding"], "warnings": json.loads(row["warnings"]),
+            "ingested_at": row["ingested_at"], "previous": row["previous"], "current": bool(row["current"]),
+        }
+
     def normalized(self, article_id: str):
         """The matching form of an article, with its offset map."""
         from wiretrace.normalize import Normalized

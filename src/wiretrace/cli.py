@@ -152,14 +152,19 @@ def cmd_show(args) -> int:
     if args.json:
         record = article.to_dict()
         record["normalized"] = archive.normalized(article.id).text
+        record["capture"] = archive.capture(article.id)
         emit([record])
         return 0
+    capture = archive.capture(article.id)
     print(article.title or "(untitled)")
     for label, value in [
         ("id", article.id), ("path", article.path), ("outlet", article.outlet),
         ("published", article.published), ("url", article.url),
         ("authors", "、".join(article.authors)), ("wire", "、".join(article.wire)),
         ("script", article.script), ("language", article.language),
+        ("capture", f"{capture['format']}, {capture['encoding']}, sha256 {capture['sha256'][:12]}"),
+        ("replaces", capture["previous"]),
+        *(("warning", w) for w in capture["warnings"]),
     ]:
         if value:
             print(f"{label:>10}: {value}")

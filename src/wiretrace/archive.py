@@ -272,6 +272,22 @@ class Archive:
         for row in rows:
             yield _article(row)
 
+    def article_records(self, *, all_versions: bool = False) -> Iterator[dict[str, Any]]:
+        """Articles with their capture's provenance and reprint cluster, for export."""
+        where = "" if all_versions else "WHERE c.current = 1"
+        rows = self.db.execute(
+            "SELECT a.*, c.source, c.sha256, c.format, c.encoding, c.previous, c.current, "
+            "m.cluster FROM article a JOIN capture c ON c.id = a.id "
+            f"LEFT JOIN cluster_member m ON m.article = a.id {where} ORDER BY c.source, c.id"
+        )
+        for row in rows:
+            record = _article(row).to_dict()
+            record.update(
+                sha256=row["sha256"], format=row["format"], encoding=row["encoding"],
+                previous=row["previous"], current=bool(row["current"]), cluster=row["cluster"],
+            )
+            yield record
+
     def article(self, article_id: str) -> Article:
         return _article(self._article_row(article_id))
 

@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", help="article id (or unique prefix)")
     p.set_defaults(func=cmd_diff)
 
+    p = sub.add_parser("export", parents=[common], help="write articles or relations as jsonl, parquet or csv")
+    p.add_argument("--what", required=True, choices=["articles", "relations"], help="which records")
+    p.add_argument("--format", required=True, choices=["jsonl", "parquet", "csv"], help="file format")
+    p.add_argument("out", metavar="OUT", help="the file to write (replaced if it exists)")
+    p.set_defaults(func=cmd_export)
+
     return parser
 
 
@@ -219,6 +225,14 @@ def cmd_diff(args) -> int:
             result, archive.article(result["a"]), archive.article(result["b"]),
             archive.normalized(result["a"]), archive.normalized(result["b"]),
         )
+    return 0
+
+
+def cmd_export(args) -> int:
+    from wiretrace.export import export
+
+    n = export(_archive(args, readonly=True), args.what, args.format, args.out)
+    print(f"exported {n} {args.what} to {args.out}", file=sys.stderr)
     return 0
 
 

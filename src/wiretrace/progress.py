@@ -32,10 +32,9 @@ class Bar:
     def __init__(self) -> None:
         from rich.console import Console
         from rich.progress import (
-            BarColumn, MofNCompleteColumn, Progress as RichProgress, TaskProgressColumn,
-            TextColumn, TimeRemainingColumn,
+            BarColumn, MofNCompleteColumn, Progress as RichProgress, ProgressColumn,
+            TaskProgressColumn, TextColumn, TimeRemainingColumn,
         )
-        from rich.progress import ProgressColumn
         from rich.text import Text
 
         class Rate(ProgressColumn):
@@ -53,8 +52,6 @@ class Bar:
     def start(self, label: str, total: int | None) -> None:
         if self._task is None:
             self._rich.start()
-        else:
-            self._rich.update(self._task, visible=True)
         self._task = self._rich.add_task(label, total=total)
 
     def advance(self, n: int = 1) -> None:

@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 if any input was rejected")
     p.add_argument("--max-size", type=float, default=50, metavar="MB", help="reject files larger than this (default 50 MB)")
     p.add_argument("--no-link", action="store_true", help="store and extract only; run `wiretrace link` later")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="processes for extraction (default: every core)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("rejects", parents=[listing], help="inputs that could not be used, with the reason")
@@ -119,6 +120,7 @@ def cmd_ingest(args) -> int:
         stdin=sys.stdin.buffer,
         progress=progress,
         link=not args.no_link,
+        jobs=args.jobs,
     )
     for reject in summary.rejects:
         print(f"rejected {reject.source}: {reject.reason}", file=sys.stderr)

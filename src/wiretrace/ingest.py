@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
@@ -43,6 +45,11 @@ BATCH = 500
 TEMPLATE_SAMPLE = 500
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+# Extraction is pure and CPU-bound, so it runs in worker processes (``jobs``,
+# default: every core). Below this many captures starting the workers (each
+# imports lxml, OpenCC and pypinyin, about half a second) costs more than it saves.
+PARALLEL_MIN = 400
 
 
 @dataclass
@@ -77,12 +84,13 @@ def ingest(
     stdin: BinaryIO | None = None,
     progress: Progress | None = None,
     link: bool = True,
+    jobs: int | None = None,
 ) -> IngestSummary:
     """Ingest captures from files, folders, globs, archives or '-' (stdin)."""
     progress = progress or Quiet()
     summary = IngestSummary()
     store(archive, paths, summary, ReadOptions(max_bytes=max_bytes), stdin, progress)
-    summary.extracted = refresh_articles(archive, progress)
+    summary.extracted = refresh_articles(archive, progress, jobs)
     if link:
         from wiretrace.linking import link_archive
 
@@ -133,7 +141,7 @@ def _reject(archive: Archive, summary: IngestSummary, reject: Reject) -> None:
     summary.rejects.append(reject)
 
 
-def refresh_articles(archive: Archive, progress: Progress | None = None) -> int:
+def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: int | None = None) -> int:
     """Pass 2: (re)learn templates whose sample changed, then extract every
     capture that has no article or an article from an older template."""
     progress = progress or Quiet()
@@ -144,16 +152,47 @@ def refresh_articles(archive: Archive, progress: Progress | None = None) -> int:
             templates[key], hashes[key] = _template(archive, key)
     todo = archive.captures_to_extract(hashes)
     progress.start("extracting", len(todo))
-    with archive.transaction():
-        for n, cap in enumerate(todo, 1):
-            doc = archive.document(cap.id)
-            article = extract(doc, templates.get(cap.outlet_key))
-            norm = matching_form(article.body)
-            archive.put_article(article, norm.text, _offsets_bytes(norm.offsets), hashes.get(cap.outlet_key))
-            progress.advance()
-            if n % BATCH == 0:
+    jobs = jobs or os.cpu_count() or 1
+    pool = None
+    if jobs > 1 and len(todo) >= PARALLEL_MIN:
+        pool = ProcessPoolExecutor(
+            jobs, mp_context=get_context("forkserver"), initializer=_init_worker,
+            initargs=({k: t.to_json() for k, t in templates.items() if k is not None and t is not None},),
+        )
+    try:
+        with archive.transaction():
+            for start in range(0, len(todo), BATCH):
+                window = todo[start:start + BATCH]
+                items = [(archive.document(cap.id), cap.outlet_key) for cap in window]
+                if pool is not None:
+                    results = pool.map(_clean, items, chunksize=16)
+                else:
+                    results = (_clean(item, templates) for item in items)
+                for cap, (article, text, offsets) in zip(window, results):
+                    archive.put_article(article, text, offsets, hashes.get(cap.outlet_key))
+                    progress.advance()
                 archive.checkpoint()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return len(todo)
+
+
+# Templates of the outlets, in a worker process (set once by ``_init_worker``).
+_WORKER_TEMPLATES: dict[str, Template] = {}
+
+
+def _init_worker(templates_json: dict[str, str]) -> None:
+    _WORKER_TEMPLATES.update({k: Template.from_json(v) for k, v in templates_json.items()})
+
+
+def _clean(item, templates=None):
+    """One capture to its article and matching form: pure, so it can run anywhere."""
+    doc, key = item
+    template = (templates if templates is not None else _WORKER_TEMPLATES).get(key)
+    article = extract(doc, template)
+    norm = matching_form(article.body)
+    return article, norm.text, _offsets_bytes(norm.offsets)
 
 
 def _template(archive: Archive, key: str) -> tuple[Template, str]:

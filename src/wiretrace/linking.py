@@ -20,8 +20,9 @@ from wiretrace.archive import Archive, LinkStore
 from wiretrace.link.lsh import MAX_POSTINGS
 from wiretrace.progress import Progress, Quiet
 
-# Articles whose keys are written per transaction.
-BATCH = 500
+# New articles linked per transaction: keys, candidates and relations of a
+# batch are committed together (see ``link_archive``).
+BATCH = 1000
 
 
 @dataclass
@@ -42,50 +43,59 @@ class LinkSummary:
 
 
 def link_archive(archive: Archive, *, rebuild: bool = False, progress: Progress | None = None) -> LinkSummary:
-    """Link the articles not linked yet (all of them with ``rebuild``)."""
+    """Link the articles not linked yet (all of them with ``rebuild``).
+
+    New articles are linked in batches of ``BATCH``, each batch's keys and
+    relations committed together: a run killed at any moment leaves every
+    article either fully linked or not at all, and the next run goes on from
+    the same batch boundary, so it ends as an uninterrupted run would.
+    """
     progress = progress or Quiet()
     store = LinkStore(archive)
     summary = LinkSummary()
-    with archive.transaction():
-        if rebuild:
+    if rebuild:
+        with archive.transaction():
             store.reset()
-        new_ids = store.unlinked()
-        new_keys, signatures = {}, {}
-        progress.start("signing", len(new_ids))
-        for article_id in new_ids:
-            text = archive.normalized(article_id).text
-            signatures[article_id] = link.signature(text)
-            new_keys[article_id] = link.keys_from_signature(signatures[article_id], text)
-            progress.advance()
-        summary.linked = len(new_ids)
-
-        # Candidates among the new articles and against the stored ones, found
-        # before the new keys are stored so each stored posting is read once.
-        def posting(key: int) -> list[str]:
-            return store.posting(key, MAX_POSTINGS + 1)
-
-        pairs = sorted(link.candidates(new_keys, posting, anchor_counts=store.anchor_count))
-        summary.candidates = len(pairs)
-        for article_id in new_ids:
-            store.add_keys(article_id, link.signature_to_bytes(signatures[article_id]), new_keys[article_id])
-
-        progress.start("aligning", len(pairs))
-        for n, (x, y) in enumerate(pairs, 1):
-            relation = relate_pair(archive, x, y)
-            if relation is not None:
-                store.put_relation(
-                    relation.a, relation.b, relation.relation, relation.a_in_b, relation.b_in_a,
-                    evidence(relation),
-                )
-                summary.relations += 1
-            progress.advance()
-            if n % BATCH == 0:
-                archive.checkpoint()
-
+    new_ids = store.unlinked()
+    progress.start("linking", len(new_ids))
+    for start in range(0, len(new_ids), BATCH):
+        with archive.transaction():
+            _link_batch(archive, store, new_ids[start:start + BATCH], summary)
+        progress.advance(len(new_ids[start:start + BATCH]))
+    summary.linked = len(new_ids)
+    # Clusters are recomputed from every relation, also when nothing was new:
+    # cheap next to alignment, and it finishes the work of a killed run.
+    with archive.transaction():
         clusters = link.clusters((r["a"], r["b"], r["relation"]) for r in store.relations())
         store.put_clusters(clusters)
-        summary.clusters = len(clusters)
+    summary.clusters = len(clusters)
     return summary
+
+
+def _link_batch(archive: Archive, store: LinkStore, batch: list[str], summary: LinkSummary) -> None:
+    new_keys, signatures = {}, {}
+    for article_id in batch:
+        text = archive.normalized(article_id).text
+        signatures[article_id] = link.signature(text)
+        new_keys[article_id] = link.keys_from_signature(signatures[article_id], text)
+
+    # Candidates among the batch and against the stored articles, found before
+    # the batch's keys are stored so each stored posting is read once.
+    def posting(key: int) -> list[str]:
+        return store.posting(key, MAX_POSTINGS + 1)
+
+    pairs = sorted(link.candidates(new_keys, posting, anchor_counts=store.anchor_count))
+    summary.candidates += len(pairs)
+    for article_id in batch:
+        store.add_keys(article_id, link.signature_to_bytes(signatures[article_id]), new_keys[article_id])
+    for x, y in pairs:
+        relation = relate_pair(archive, x, y)
+        if relation is not None:
+            store.put_relation(
+                relation.a, relation.b, relation.relation, relation.a_in_b, relation.b_in_a,
+                evidence(relation),
+            )
+            summary.relations += 1
 
 
 def relate_pair(archive: Archive, x: str, y: str):

@@ -157,6 +157,20 @@ def _dump(db: Path) -> dict:
     return out
 
 
+def _forkservers() -> list[int]:
+    """Live multiprocessing forkserver processes (extraction workers' parents)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if b"multiprocessing.forkserver" in cmd and state != "Z":
+            found.append(int(pid))
+    return found
+
+
 def _run(args, db):
     return subprocess.Popen(
         [sys.executable, "-m", "wiretrace", "ingest", *args, "--db", str(db), "--json"],
@@ -196,6 +210,11 @@ def test_sigkill_at_any_moment_then_rerun_equals_uninterrupted(tmp_path, corpus)
         proc.wait()
         kills += 1
     assert kills >= 3, "the runs finished before they could be killed"
+    # the killed runs' extraction workers end too (they watch the ingest's pid)
+    deadline = time.monotonic() + 10
+    while _forkservers() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _forkservers(), "worker processes outlived a killed ingest"
     proc = _run([str(inputs)], db)
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err.decode()

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from collections.abc import Iterable
@@ -157,7 +159,10 @@ def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: i
     if jobs > 1 and len(todo) >= PARALLEL_MIN:
         pool = ProcessPoolExecutor(
             jobs, mp_context=get_context("forkserver"), initializer=_init_worker,
-            initargs=({k: t.to_json() for k, t in templates.items() if k is not None and t is not None},),
+            initargs=(
+                {k: t.to_json() for k, t in templates.items() if k is not None and t is not None},
+                os.getpid(),
+            ),
         )
     try:
         with archive.transaction():
@@ -182,8 +187,20 @@ def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: i
 _WORKER_TEMPLATES: dict[str, Template] = {}
 
 
-def _init_worker(templates_json: dict[str, str]) -> None:
+def _init_worker(templates_json: dict[str, str], main_pid: int) -> None:
     _WORKER_TEMPLATES.update({k: Template.from_json(v) for k, v in templates_json.items()})
+    threading.Thread(target=_exit_with, args=(main_pid,), daemon=True).start()
+
+
+def _exit_with(main_pid: int) -> None:
+    """End this worker when the ingest that started it is gone (killed, even
+    with SIGKILL, which gives the pool no chance to stop its workers)."""
+    while True:
+        time.sleep(1)
+        try:
+            os.kill(main_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
 
 
 def _clean(item, templates=None):

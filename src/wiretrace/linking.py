@@ -88,8 +88,15 @@ def _link_batch(archive: Archive, store: LinkStore, batch: list[str], summary: L
     summary.candidates += len(pairs)
     for article_id in batch:
         store.add_keys(article_id, link.signature_to_bytes(signatures[article_id]), new_keys[article_id])
+    loaded: dict[str, tuple] = {}  # an article takes part in ~6 pairs: load it once
+
+    def load(article_id: str):
+        if article_id not in loaded:
+            loaded[article_id] = (archive.article(article_id), archive.normalized(article_id))
+        return loaded[article_id]
+
     for x, y in pairs:
-        relation = relate_pair(archive, x, y)
+        relation = relate_pair(archive, x, y, load)
         if relation is not None:
             store.put_relation(
                 relation.a, relation.b, relation.relation, relation.a_in_b, relation.b_in_a,
@@ -98,12 +105,13 @@ def _link_batch(archive: Archive, store: LinkStore, batch: list[str], summary: L
             summary.relations += 1
 
 
-def relate_pair(archive: Archive, x: str, y: str):
+def relate_pair(archive: Archive, x: str, y: str, load=None):
     """Align two stored articles, the earlier one as ``a``; the Relation or None."""
-    a, b = archive.article(x), archive.article(y)
+    load = load or (lambda i: (archive.article(i), archive.normalized(i)))
+    (a, a_norm), (b, b_norm) = load(x), load(y)
     if link.orient(a, b):
-        a, b = b, a
-    return link.relate(a, archive.normalized(a.id), b, archive.normalized(b.id))
+        (a, a_norm), (b, b_norm) = (b, b_norm), (a, a_norm)
+    return link.relate(a, a_norm, b, b_norm)
 
 
 def evidence(relation) -> dict:

@@ -73,9 +73,7 @@ def load_corpus() -> tuple[list[dict], str, str]:
 def verify(docs: list[dict], pairs) -> dict[tuple[int, int], tuple[str | None, object]]:
     out = {}
     for x, y in pairs:
-        a, b = docs[x], docs[y]
-        if (b["date"], b["id"]) < (a["date"], a["id"]):
-            a, b = b, a
+        a, b = _ordered(docs, (x, y))
         al = align(a["body"], a["norm"], b["body"], b["norm"])
         out[(x, y)] = (classify(al, a, b), al)
     return out
@@ -151,8 +149,14 @@ def section_accuracy(docs, lines, sample_path):
     return ref, ref_rel
 
 
-def _dump(f, docs, p, rel, al):
+def _ordered(docs, p):
+    """The pair as the classifier sees it: the earlier article first (date, then id)."""
     a, b = docs[p[0]], docs[p[1]]
+    return (b, a) if (b["date"], b["id"]) < (a["date"], a["id"]) else (a, b)
+
+
+def _dump(f, docs, p, rel, al):
+    a, b = _ordered(docs, p)
     f.write(f"{rel}  a_in_b={al.a_in_b:.3f} b_in_a={al.b_in_a:.3f} numbers kept={al.numbers_kept} changed={al.numbers_changed}\n")
     f.write(f"  a: {a['name']} ({a['id']})\n  b: {b['name']} ({b['id']})\n")
     for s, e in al.only_a[:3]:

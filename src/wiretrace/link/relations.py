@@ -81,9 +81,10 @@ def _when(value: Any) -> datetime | None:
 
 
 def later(a_meta: Any, b_meta: Any) -> bool | None:
-    """True if b was published after a, None when either date is unknown."""
+    """True if b was published after a, False if before, None when either date is
+    unknown or both are the same instant."""
     ta, tb = _when(_get(a_meta, "published")), _when(_get(b_meta, "published"))
-    if ta is None or tb is None:
+    if ta is None or tb is None or ta == tb:
         return None
     return tb > ta
 
@@ -134,7 +135,10 @@ def classify(al: Alignment, a_meta: Any = None, b_meta: Any = None) -> str | Non
     verdict = by_shares(al.a_in_b, al.b_in_a)
     templated = al.numbers_changed >= NUMBERS_CHANGED_MIN and al.numbers_changed > al.numbers_kept
     if verdict is not None and not templated:
-        if verdict != "duplicate" and _same_source(a_meta, b_meta) and later(a_meta, b_meta):
+        # b is never earlier than a (the pipeline orients pairs), so a same-outlet
+        # pair with equal or date-only stamps is an update too: reading found
+        # CNA and RTHK re-issues with one timestamp called abridged/expanded
+        if verdict != "duplicate" and _same_source(a_meta, b_meta) and later(a_meta, b_meta) is not False:
             if max(al.a_in_b, al.b_in_a) >= UPDATED_SHARE or verdict == "reprint" or (
                 title_similarity(a_meta, b_meta) >= UPDATED_TITLE
             ):

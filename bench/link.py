@@ -215,10 +215,56 @@ def section_speed(docs, ref_rel, lines):
                      f"{len(texts) / t_d:,.0f}", len(cand_d), _ratio(len(want & cand_d), len(want)), "-"])
         rows.append(["speed-up wiretrace bands vs datasketch", f"{t_d / t_b:.1f}x", "", "", "", ""])
         rows.append(["speed-up wiretrace bands+anchors vs datasketch", f"{t_d / t_w:.1f}x", "", "", "", ""])
-    rows.append(["text-dedup", "not run: `pip install text-dedup` (0.4.0) would downgrade urllib3 "
-                 "to 1.26 and pull pyspark, datasets, onnxruntime into the shared venv", "", "", "", ""])
+    rows.append(_text_dedup(texts, want, t_w))
     lines += ["### Speed on the same 2,687 texts (one run, same shingles/permutations/bands)", "",
               *_table(rows), ""]
+
+
+def _text_dedup(texts: list[str], want: set, t_wiretrace: float) -> list:
+    """text-dedup's MinHash dedup on the same texts, same n, permutations and bands.
+
+    It pulls pyspark, datasets and onnxruntime and pins an older urllib3, so it
+    lives in a venv of its own: ``python3 -m venv bench/.peers &&
+    bench/.peers/bin/pip install text-dedup`` (or set TEXT_DEDUP_PYTHON). It runs
+    as its own command, offline; its union-find (``--debug``) gives its clusters,
+    and a reference pair counts as found when both texts share a cluster.
+    Timed: the whole command (its own log's MinHashing + clustering is printed too).
+    """
+    import json
+    import os
+    import subprocess
+    from math import comb
+
+    python = os.environ.get("TEXT_DEDUP_PYTHON", str(ROOT / "bench" / ".peers" / "bin" / "python"))
+    if not Path(python).exists():
+        return ["text-dedup", f"not run: no {python} (see bench/link.py _text_dedup)", "", "", "", ""]
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "texts.jsonl"
+        data.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts), encoding="utf-8")
+        cmd = [python, "-m", "text_dedup.minhash", "--path", "json", "--data_files", str(data), "--split", "train",
+               "--cache_dir", f"{tmp}/cache", "--output", f"{tmp}/out", "--column", "text", "--num_perm",
+               str(minhash.NUM_PERM), "--ngram", str(minhash.SHINGLE_N), "--b", str(lsh.BANDS), "--r", str(lsh.ROWS),
+               "--num_proc", "1", "--min_length", "1", "--debug"]
+        t0 = time.perf_counter()
+        run = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "HF_DATASETS_OFFLINE": "1"})
+        t_td = time.perf_counter() - t0
+        if run.returncode != 0:
+            return ["text-dedup", f"failed: {run.stderr.strip().splitlines()[-1][:120]}", "", "", "", ""]
+        roots = json.loads(subprocess.run(
+            [python, "-c", "import pickle, json, sys; uf = pickle.load(open(sys.argv[1], 'rb')); "
+             "print(json.dumps({int(k): int(uf.find(k)) for k in list(uf.parent)}))", f"{tmp}/out/uf.pkl"],
+            capture_output=True, text=True, check=True).stdout)
+    # its own timer: the hashing and clustering alone, without start-up and I/O
+    own = sum(float(m) for m in re.findall(r"(?:MinHashing|Clustering)\s*:\s*([\d.]+)s", run.stdout + run.stderr))
+    roots = {int(k): v for k, v in roots.items()}  # JSON object keys come back as strings
+    root = {i: roots.get(i, i) for i in range(len(texts))}
+    sizes = Counter(root.values())
+    found = {p for p in want if root[p[0]] == root[p[1]]}
+    pairs = sum(comb(k, 2) for k in sizes.values())
+    return [f"text-dedup MinHash (whole command; n={minhash.SHINGLE_N}, {lsh.BANDS}x{lsh.ROWS})", f"{t_td:.2f}",
+            f"{len(texts) / t_td:,.0f}", pairs, _ratio(len(found), len(want)),
+            (f"- (its own MinHashing + Clustering timer: {own:.2f} s, {len(texts) / own:,.0f} docs/s; "
+             f"wiretrace bands + anchors: {own / t_wiretrace:.1f}x that rate)") if own else "-"]
 
 
 # ---------------------------------------------------------------- (3) scale

@@ -317,3 +317,78 @@ def test_malformed_front_matter_keeps_the_body_with_a_warning(tmp_path):
     assert doc.format == "frontmatter" and doc.content == raw.split("\n---\n", 1)[1]
     assert "title" not in doc.meta
     assert any(w.startswith("front matter is not valid YAML") and w.endswith("read the body only") for w in doc.warnings)
+
+
+# -- fixes after review: short legacy texts, records' own bytes, WARC damage ------
+
+
+def test_short_gb_and_big5_records_are_not_taken_for_korean_or_japanese(tmp_path):
+    # A title-length record is the hard case for detection: charset-normalizer
+    # alone read such GB18030 bytes as EUC-KR or CP932.
+    for post, codec in ((RFI, "gb18030"), (CNA, "big5hkscs")):
+        line = json.dumps({"id": "t", "content": one(post).meta["title"]}, ensure_ascii=False)
+        path = tmp_path / f"{codec}.jsonl"
+        path.write_bytes((line + "\n").encode(codec))
+        doc = one(path)
+        assert (doc.encoding, doc.content) == (codec, one(post).meta["title"])
+        assert doc.data.decode(doc.encoding) == line  # data is the line, in the recorded codec
+
+
+def test_text_opening_with_a_bracket_is_text_not_invalid_json(tmp_path):
+    path = tmp_path / "dump.txt"
+    path.write_text("[2021-01-04] 台股再創紀錄新高\n" + body_of(RTHK), encoding="utf-8")
+    doc = one(path)
+    assert (doc.format, doc.content_type) == ("text", "text")
+
+
+def test_json_lines_with_line_separator_inside_a_string_and_a_repeated_url(tmp_path):
+    first, second = body_of(RTHK).strip().split("\n\n")[:2]
+    lines = [json.dumps({"url": "https://news.rthk.hk/1", "content": first + "\u2028" + second}, ensure_ascii=False),
+             json.dumps({"url": "https://news.rthk.hk/1", "content": second}, ensure_ascii=False)]
+    path = tmp_path / "twice.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    a, b = read(path)
+    assert a.content == first + "\u2028" + second and a.data == lines[0].encode()
+    assert (a.source, b.source) == (f"{path}#https://news.rthk.hk/1", f"{path}#https://news.rthk.hk/1~2")
+
+
+def _warc_plain(records: list[tuple[str, str, bytes]]) -> bytes:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    for uri, status, payload in records:
+        http = StatusAndHeaders(status, [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(uri, "response", payload=io.BytesIO(payload), http_headers=http))
+    return out.getvalue()
+
+
+def test_warc_error_pages_and_a_record_cut_short_are_rejected(tmp_path):
+    page = ("<html><body>" + body_of(CNA) + "</body></html>").encode()
+    data = _warc_plain([("https://www.cna.com.tw/1", "200 OK", page),
+                        ("https://www.cna.com.tw/gone", "404 Not Found", page),
+                        ("https://www.rfi.fr/cn/2", "200 OK", ("<html><body>" + body_of(RFI) + "</body></html>").encode())])
+    path = tmp_path / "cut.warc"
+    path.write_bytes(data[: len(data) - 500])  # the file ends inside the last record's payload
+    ok, gone, cut = read(path)
+    assert isinstance(ok, RawDocument) and ok.data == page
+    assert gone.reason == "HTTP 404 response: an error or redirect page, not an article"
+    assert cut.reason == "truncated WARC: the file ends inside this record"
+    assert cut.source.startswith(f"{path}#urn:uuid:")
+
+
+def test_big5_feed_item_data_decodes_with_its_encoding(tmp_path):
+    from xml.sax.saxutils import escape
+
+    text = body_of(CNA)
+    text = "".join(ch for ch in text if _encodable(ch, "big5hkscs"))
+    rss = f"""<?xml version="1.0" encoding="big5"?>
+<rss version="2.0"><channel><title>中央社</title>
+<item><title>伊朗再推進濃縮鈾工作</title><guid>cna-1</guid><description>{escape(text)}</description></item>
+</channel></rss>"""
+    path = tmp_path / "cna.rss"
+    path.write_bytes(rss.encode("big5hkscs"))
+    item = one(path)
+    assert item.encoding == "big5hkscs" and item.content == text.strip()  # feedparser trims
+    assert json.loads(item.data.decode(item.encoding))["content"] == text.strip()

@@ -13,7 +13,9 @@ JSON field mapping (the first name present wins; docs/formats.md lists it too):
 
 A record's key in ``source`` (``file.jsonl#key``) is its id/guid/url/link when
 present, so inserting a record does not renumber the others; else its 1-based
-position.
+position (line number in JSON Lines); a key used twice gets ``~2``. A record's
+``data`` is its own text (the JSON Lines line; an array item re-serialised with
+sorted keys) in the file's encoding, so ``data.decode(encoding)`` is the record.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r
 # The C loader when PyYAML was built with it; BaseLoader keeps every scalar as
 # written (a date stays the string the capture has, not a datetime).
 _YAML_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-_JSON_NAMES = (".json", ".jsonl", ".ndjson", ".jsonlines")
+_JSON_LINES_NAMES = (".jsonl", ".ndjson", ".jsonlines")
+_JSON_NAMES = (".json", *_JSON_LINES_NAMES)
 
 
 def parse(source: str, data: bytes, decoded: Decoded, name: str) -> Iterator[RawDocument | Reject]:
@@ -115,24 +118,42 @@ def _front_matter_meta(fm: dict[str, Any]) -> dict[str, Any]:
 
 def _json(source: str, data: bytes, decoded: Decoded, name: str) -> Iterator[RawDocument | Reject]:
     text = decoded.text
+    # split("\n"), not splitlines(): U+2028 may sit unescaped inside a JSON string.
+    lines = [ln.removesuffix("\r") for ln in text.split("\n")]
+    jsonl_name = name.lower().endswith(_JSON_LINES_NAMES)
+    if jsonl_name and _first_line_is_object(lines):  # even one line: its record is the line
+        yield from _json_lines(source, lines, decoded)
+        return
     try:
         value = json.loads(text)
     except json.JSONDecodeError as whole:
-        lines = text.splitlines()
-        if len([ln for ln in lines if ln.strip()]) < 2:
+        if not (jsonl_name or _first_line_is_object(lines)):
             raise ReadError(f"invalid JSON at line {whole.lineno}, column {whole.colno}: {whole.msg}") from None
-        yield from _json_lines(source, lines, decoded, whole)
+        yield from _json_lines(source, lines, decoded)
         return
-    records = value if isinstance(value, list) else [value]
-    if not records:
+    keys: dict[str, int] = {}
+    if not isinstance(value, list):  # one object: the file's own text is the record
+        yield _record(source, 1, value, text, decoded, keys)
+        return
+    if not value:
         raise ReadError("JSON holds an empty list: no articles")
-    for i, record in enumerate(records, 1):
-        raw = json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        yield _record(source, i, record, raw, decoded)
+    for i, record in enumerate(value, 1):
+        raw = json.dumps(record, ensure_ascii=False, sort_keys=True)
+        yield _record(source, i, record, raw, decoded, keys)
 
 
-def _json_lines(source, lines, decoded, whole_error) -> Iterator[RawDocument | Reject]:
-    good = 0
+def _first_line_is_object(lines: list[str]) -> bool:
+    for line in lines:
+        if line.strip():
+            try:
+                return isinstance(json.loads(line), dict)
+            except json.JSONDecodeError:
+                return False
+    return False
+
+
+def _json_lines(source: str, lines: list[str], decoded: Decoded) -> Iterator[RawDocument | Reject]:
+    keys: dict[str, int] = {}
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -141,19 +162,33 @@ def _json_lines(source, lines, decoded, whole_error) -> Iterator[RawDocument | R
         except json.JSONDecodeError as exc:
             yield Reject(f"{source}#{lineno}", f"invalid JSON on line {lineno}, column {exc.colno}: {exc.msg}")
             continue
-        good += 1
-        yield _record(source, lineno, record, line.encode("utf-8"), decoded)
-    if not good:
-        raise ReadError(
-            f"invalid JSON at line {whole_error.lineno}, column {whole_error.colno}: {whole_error.msg}"
-        )
+        yield _record(source, lineno, record, line, decoded, keys)
 
 
-def _record(source: str, position: int, record: Any, raw: bytes, decoded: Decoded) -> RawDocument | Reject:
+def encode_record(text: str, encoding: str) -> tuple[bytes, str]:
+    """A record's text as bytes in the file's codec, so ``data.decode(encoding)``
+    gives the record back (UTF-8 when the codec cannot hold it)."""
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    try:
+        return text.encode(codec), codec
+    except (UnicodeEncodeError, LookupError):
+        return text.encode("utf-8"), "utf-8"
+
+
+def unique_key(key: str, keys: dict[str, int]) -> str:
+    """``key``, or ``key~2``, ``key~3``… when the file already used it: two records
+    with one url (a page captured twice) must not share a source."""
+    keys[key] = keys.get(key, 0) + 1
+    return key if keys[key] == 1 else f"{key}~{keys[key]}"
+
+
+def _record(source: str, position: int, record: Any, raw_text: str, decoded: Decoded,
+            keys: dict[str, int]) -> RawDocument | Reject:
     if not isinstance(record, dict):
         return Reject(f"{source}#{position}", f"JSON item {position} is a {type(record).__name__}, not an object")
     key = _first(record, KEY)
-    rec_source = f"{source}#{key if isinstance(key, (str, int)) and str(key).strip() else position}"
+    key = str(key).strip() if isinstance(key, (str, int)) and str(key).strip() else str(position)
+    rec_source = f"{source}#{unique_key(key, keys)}"
     content = _first(record, CONTENT)
     if isinstance(content, dict):  # {"rendered": "..."} (WordPress) and the like
         content = _first(content, ("rendered", "html", "text", "value"))
@@ -175,7 +210,8 @@ def _record(source: str, position: int, record: Any, raw: bytes, decoded: Decode
         names = [a.get("name") if isinstance(a, dict) else a for a in authors]
         meta["authors"] = [n.strip() for n in names if isinstance(n, str) and n.strip()]
     ctype = "html" if sniff.looks_like_html(content) else "text"
-    return RawDocument(rec_source, raw, "json", decoded.encoding, content, ctype, meta, decoded.warnings)
+    raw, codec = encode_record(raw_text, decoded.encoding)
+    return RawDocument(rec_source, raw, "json", codec, content, ctype, meta, decoded.warnings)
 
 
 def _first(record: dict, names: tuple[str, ...]) -> Any:

@@ -9,7 +9,8 @@ codec recorded in ``RawDocument.encoding``. The order of evidence is:
 3. a declared charset: the caller's (HTTP ``Content-Type`` of a WARC record),
    else ``<meta charset>`` / ``http-equiv`` / the XML declaration in the head;
 4. strict UTF-8 (the common case; it is tried before anything costly);
-5. charset-normalizer, restricted to the encodings Chinese-language news uses.
+5. GB18030 or Big5, when one of them decodes to common hanzi (``chinese_score``);
+6. charset-normalizer, restricted to the encodings Chinese-language news uses.
 
 A declared charset that does not decode strictly is never forced (that is how
 mojibake is made): detection continues and a warning says what happened.
@@ -34,7 +35,7 @@ import codecs
 import re
 from dataclasses import dataclass
 
-from wiretrace.readers.base import HEAD_BYTES, MAX_REPLACED_SHARE, ReadError
+from wiretrace.readers.base import CHINESE_MIN_SCORE, HEAD_BYTES, MAX_REPLACED_SHARE, ReadError
 
 _BOMS = (  # UTF-32 first: its LE BOM starts with the UTF-16 LE BOM
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -193,7 +194,47 @@ def decode(data: bytes, declared: str | None = None) -> Decoded:
     return _detect(data, warnings)
 
 
+# The 400 most frequent hanzi of the corpus sample (both scripts, all 2,687 posts,
+# tags stripped): 67% of its hanzi. Chinese decoded right is dense in them;
+# the same bytes read with the other family, or Korean/Japanese bytes read as
+# Chinese, land on them about as often as chance (~0.1).
+_FREQUENT_HANZI = frozenset(
+    "的国中人在一日有年是不美大新國法和上月行疫出政民会他以表家到为者示台特对前了要主公多市會方这能病下情"
+    "及发指可外地生本港天全事部成将被普社高期也时持府作自但定最议名个度元其今至加分朗因接来交制例院所布重"
+    "已力為明入用之后提动任受同北增苗都于周选去發们工员相等数就说经安关時而与正共合报香此总司面金案施次当"
+    "道过理通得毒局文德員保對首平我果利股统更冠进斯如取性由治反起现警升支业目央後立英位與官推報长开党权并"
+    "個未或信宣近感第电心將關三称士资求据管意動场体内京收间查世再商件投小认种言登議染確回電防於區些控說向"
+    "机業非過展長使实數當路州機举应告來该量化完律死计選程開声拜令子消捕两現少参然界海基联调萬球万境易影引"
+    "集席進还比措导計供西間透巴各口診产企解确代何包票克建流經總媒放看需研欧无决从达里灣格结务內策除华常率"
+    "檢续委場区系仍原望約初点南止步问活致学批學停打低济超川强記手統延必拉息知获派資证並际急這導水務山點即"
+)
+
+
+def chinese_score(text: str) -> float:
+    """Share of non-ASCII characters that are frequent hanzi: high for Chinese
+    decoded right, near chance for the same bytes decoded any other way."""
+    sample = text[:HEAD_BYTES]
+    wide = [ch for ch in sample if ch > "\x7f"]
+    return sum(ch in _FREQUENT_HANZI for ch in wide) / len(wide) if wide else 0.0
+
+
+def _chinese(data: bytes) -> tuple[str, str] | None:
+    """The GB18030 or Big5 decoding that reads as Chinese, if one clearly does.
+    charset-normalizer alone takes short GB texts for EUC-KR or CP932."""
+    best: tuple[float, str, str] | None = None
+    for family in ("gb18030", "big5hkscs"):
+        hit = _try_codec(data, family)
+        if hit is not None:
+            score = chinese_score(hit[0])
+            if score >= CHINESE_MIN_SCORE and (best is None or score > best[0]):
+                best = (score, hit[0], hit[1])
+    return (best[1], best[2]) if best else None
+
+
 def _detect(data: bytes, warnings: list[str]) -> Decoded:
+    hit = _chinese(data)
+    if hit is not None and _mostly_text(hit[0]):
+        return Decoded(hit[0], hit[1], tuple(warnings))
     # Imported here: loading charset-normalizer costs more than decoding a whole
     # UTF-8 corpus file, and most runs never reach this point.
     from charset_normalizer import from_bytes

@@ -14,20 +14,23 @@ from collections.abc import Iterator
 from wiretrace.model import RawDocument, Reject
 from wiretrace.readers import sniff
 from wiretrace.readers.base import ReadError
+from wiretrace.readers.documents import encode_record, unique_key
 from wiretrace.readers.encoding import Decoded
 
 
 def read_feed(source: str, text: str, decoded: Decoded) -> Iterator[RawDocument | Reject]:
     import feedparser
 
-    parsed = feedparser.parse(text)
+    # Unsanitised and unresolved: content reaches extraction as the feed has it.
+    parsed = feedparser.parse(text, sanitize_html=False, resolve_relative_uris=False)
     if not parsed.entries:
         problem = f": {parsed.bozo_exception}" if parsed.get("bozo") else ""
         raise ReadError(f"feed has no items{problem}")
     outlet = parsed.feed.get("title")
+    keys: dict[str, int] = {}
     for n, entry in enumerate(parsed.entries, 1):
         key = entry.get("id") or entry.get("link") or str(n)
-        item_source = f"{source}#{key}"
+        item_source = f"{source}#{unique_key(key, keys)}"
         content = ""
         if entry.get("content"):
             content = "\n".join(c.get("value", "") for c in entry.content)
@@ -46,6 +49,7 @@ def read_feed(source: str, text: str, decoded: Decoded) -> Iterator[RawDocument 
             "outlet": outlet,
         }
         meta = {k: v for k, v in meta.items() if v}
-        raw = json.dumps({**meta, "content": content}, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        raw, codec = encode_record(json.dumps({**meta, "content": content}, ensure_ascii=False, sort_keys=True),
+                                   decoded.encoding)
         ctype = "html" if sniff.looks_like_html(content) else "text"
-        yield RawDocument(item_source, raw, "feed", decoded.encoding, content, ctype, meta, decoded.warnings)
+        yield RawDocument(item_source, raw, "feed", codec, content, ctype, meta, decoded.warnings)

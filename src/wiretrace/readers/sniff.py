@@ -87,8 +87,9 @@ _FEED_ROOT = re.compile(
     r"\A(?:\s|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*<(?:rss|feed|rdf:RDF|RDF)[\s>]", re.S | re.I
 )
 # Openings only JSON has; anything else starting with "[" or "{" (a Markdown
-# link line, "{{ template }}") is text unless the file name says .json.
-_STRONG_JSON = re.compile(r'\A\s*(?:\{\s*"|\{\s*\}|\[\s*[\[{"\]\d-]|\[\s*(?:true|false|null)\b)')
+# link line, "[1] footnote", "[2021-07-01] headline", "{{ template }}") is text
+# unless the file name says .json.
+_STRONG_JSON = re.compile(r'\A\s*(?:\{\s*"|\{\s*\}|\[\s*[\[{"\]]|\[\s*(?:true|false|null)\b)')
 
 
 def looks_like_html(text: str) -> bool:

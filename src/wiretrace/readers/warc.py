@@ -3,6 +3,8 @@
 The record's target URI becomes ``url``, its WARC-Date ``captured``, and the
 charset of the HTTP Content-Type header is the declared encoding of the page.
 The source of a record is ``file.warc.gz#<WARC-Record-ID>``: stable, unique.
+A response with a non-2xx status and a record the file ends inside are
+rejected, each with its reason.
 """
 
 from __future__ import annotations
@@ -41,6 +43,15 @@ def read_warc(source: str, data: bytes, options: ReadOptions) -> Iterator[RawDoc
                 yield Reject(rec_source, over_limit_reason(len(payload), options.max_bytes, "record"))
                 continue
             found += 1
+            # warcio hands back a short payload without complaint when the file
+            # ends inside a record; its length reader still counts the missing bytes.
+            if getattr(record.raw_stream, "limit", 0) > 0:
+                yield Reject(rec_source, "truncated WARC: the file ends inside this record")
+                return
+            status = record.http_headers.get_statuscode() if record.rec_type == "response" else None
+            if status and status.isdigit() and not 200 <= int(status) < 300:
+                yield Reject(rec_source, f"HTTP {status} response: an error or redirect page, not an article")
+                continue
             if not payload.strip():
                 yield Reject(rec_source, "empty HTML response")
                 continue

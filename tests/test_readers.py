@@ -309,6 +309,50 @@ def test_unreadable_even_as_root(tmp_path):
     assert got == [Reject(str(folder / "sub"), "no such file or directory")]
 
 
+def _posts_with_unlistable_folder(tmp_path):
+    (tmp_path / "posts" / "locked").mkdir(parents=True)
+    (tmp_path / "posts" / "a.md").write_bytes(RTHK.read_bytes())
+    (tmp_path / "posts" / "locked" / "b.md").write_bytes(RTHK.read_bytes())
+    return tmp_path / "posts"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root lists folders whatever their mode")
+def test_unlistable_folder_is_rejected(tmp_path):
+    posts = _posts_with_unlistable_folder(tmp_path)
+    (posts / "locked").chmod(0)
+    try:
+        got = list(expand([str(posts)]))
+    finally:
+        (posts / "locked").chmod(0o755)
+    assert got == [str(posts / "a.md"), Reject(str(posts / "locked"), "cannot list folder: permission denied")]
+
+
+def test_unlistable_folder_is_rejected_as_root_too(tmp_path, monkeypatch):
+    # Root lists any folder, so the refusal a normal user gets from the OS is
+    # played by os.scandir (what os.walk lists folders with). Both the top folder
+    # and a last subfolder must surface: os.walk skips them without a loop turn.
+    posts = _posts_with_unlistable_folder(tmp_path)
+    real_scandir = os.scandir
+    locked = {str(posts / "locked"), str(tmp_path / "shut")}
+
+    def scandir(path="."):
+        if str(path) in locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    (tmp_path / "shut").mkdir()
+    got = list(expand([str(posts), str(tmp_path / "shut")]))
+    assert got == [str(posts / "a.md"),
+                   Reject(str(posts / "locked"), "cannot list folder: permission denied"),
+                   Reject(str(tmp_path / "shut"), "cannot list folder: permission denied")]
+
+
+def test_stdin_over_the_limit():
+    (r,) = read_path("-", ReadOptions(max_bytes=1024), stdin=io.BytesIO(CNA.read_bytes()))
+    assert r == Reject("<stdin>", "standard input is over the 1 KB limit (--max-size)")
+
+
 def test_malformed_front_matter_keeps_the_body_with_a_warning(tmp_path):
     raw = RTHK.read_text(encoding="utf-8").replace("title: ", 'title: "unclosed ', 1)
     path = tmp_path / "post.md"

@@ -19,7 +19,8 @@ from typing import BinaryIO
 from wiretrace.model import RawDocument, Reject
 from wiretrace.readers import documents, sniff
 from wiretrace.readers.base import (
-    HEAD_BYTES, MAX_NESTING, ReadError, ReadOptions, dangling_reason, os_error_reason, over_limit_reason,
+    HEAD_BYTES, MAX_NESTING, ReadError, ReadOptions, dangling_reason, human_size, os_error_reason,
+    over_limit_reason,
 )
 from wiretrace.readers.encoding import decode
 
@@ -38,7 +39,7 @@ def read_path(
             yield Reject(source, os_error_reason(exc))
             return
         if len(data) > options.max_bytes:
-            yield Reject(source, f"standard input is over the {options.max_bytes:,} byte limit (--max-size)")
+            yield Reject(source, f"standard input is over the {human_size(options.max_bytes)} limit (--max-size)")
             return
     else:
         source = os.path.abspath(path)

@@ -60,8 +60,12 @@ def _one(arg: str) -> Iterator[str | Reject]:
 
 
 def _walk(top: str) -> Iterator[str | Reject]:
+    # os.walk reports a folder it cannot list through onerror and then skips it
+    # without a loop turn (the top folder itself, or the last subfolder), so the
+    # errors are drained after every turn *and* once the walk ends.
     errors: list[OSError] = []
     for root, dirs, files in os.walk(top, onerror=errors.append):
+        yield from _drain(errors, top)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith("."):
@@ -69,6 +73,11 @@ def _walk(top: str) -> Iterator[str | Reject]:
             path = os.path.join(root, name)
             dangling = dangling_reason(path)
             yield Reject(path, dangling) if dangling else path
-        while errors:
-            exc = errors.pop()
-            yield Reject(os.path.abspath(exc.filename or top), os_error_reason(exc))
+    yield from _drain(errors, top)
+
+
+def _drain(errors: list[OSError], top: str) -> Iterator[Reject]:
+    for exc in errors:
+        reason = os_error_reason(exc)
+        yield Reject(os.path.abspath(exc.filename or top), f"cannot list folder: {reason}")
+    errors.clear()

@@ -1,203 +1,390 @@
-"""The matching form: what linking compares, with an offset map back to the body.
+"""The matching form: what linking compares, with an exact way back to the body.
 
-Place in the flow: extract -> Article.body -> **normalize** -> link.
+extract -> Article.body (original script, no pinyin)
+normalize.matching_form(body) -> Normalized(text, offsets)   <- this module
+link compares ``Normalized.text``; a passage found there is shown in the
+original through ``Normalized.to_original``.
 
-The body keeps the outlet's text exactly; the matching form folds away what
-does not make two captures of one text different:
-- script: traditional -> simplified with OpenCC's phrase-aware ``t2s``;
-- width and punctuation: the explicit ``FOLD`` table (not NFKC, which would
-  also rewrite ``…``, ``①``, ``℃``);
-- Latin letters lower-cased; zero-width characters dropped;
-- white space: a run with a line break becomes one ``\\n`` (a paragraph break,
-  which linking splits on), any other run one space; none at either end.
-
-``Normalized.offsets[i]`` is the index in the body of matching character i, so
-a span found in the matching form is shown in the original (``to_original``).
+The form is built in three passes, each keeping an offset array:
+1. ``_FOLD``: an explicit one-char-to-at-most-one-char table (applied as a
+   numpy lookup on code points; ``s.translate(FOLD_TABLE)`` gives the same):
+   width, punctuation, quotes, spaces, Latin case; invisible chars dropped.
+   Whitespace runs then collapse to one space, or to ``\\n`` when they hold a
+   line break (paragraphs survive; linking splits on ``\\n``), and the ends
+   are stripped.
+2. OpenCC ``hk2s`` (traditional -> simplified, phrase-aware).
+3. ``_HAN_FOLD``: a few Han variants whose simplified spelling OpenCC leaves
+   context-dependent, folded to one form after conversion.
+Offsets are computed with numpy, never a per-char Python loop; OpenCC is one
+call per body. bench/bench_normalize.py: ~9,000 corpus bodies/s.
+Also here: ``detect_script`` and ``detect_language`` (Article.script/.language).
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 from dataclasses import dataclass
-from difflib import SequenceMatcher
-from functools import lru_cache
 
 import numpy as np
+import opencc
 
-# One character to one character, so folding never moves an offset.
-FOLD: dict[int, str] = {}
-# Full-width ASCII (U+FF01..U+FF5E) to ASCII: ，→, （→( ：→: ０→0 Ａ→a …
-for _cp in range(0xFF01, 0xFF5F):
-    FOLD[_cp] = chr(_cp - 0xFEE0)
-FOLD.update({ord(k): v for k, v in {
-    "\u3000": " ",   # ideographic space
-    "\u00a0": " ",   # no-break space
-    "、": ",",        # enumeration comma: outlets use 、 and ， for the same lists
-    "。": ".", "｡": ".",
-    "「": '"', "」": '"', "『": '"', "』": '"', "“": '"', "”": '"', "〝": '"', "〞": '"',
-    "‘": "'", "’": "'",
-    "【": "[", "】": "]", "〔": "(", "〕": ")", "《": "<", "》": ">", "〈": "<", "〉": ">",
-    "—": "-", "–": "-", "－": "-", "‐": "-",
-    "·": "·", "・": "·", "•": "·",
-}.items()})
-# Latin capitals to lower case (full-width ones are already ASCII above).
-for _cp in range(ord("A"), ord("Z") + 1):
-    FOLD[_cp] = chr(_cp + 32)
-for _cp in range(0xFF21, 0xFF3B):
-    FOLD[_cp] = chr(_cp - 0xFEE0 + 32)
-FOLD_TABLE = str.maketrans(FOLD)
+__all__ = [
+    "Normalized",
+    "FOLD_TABLE",
+    "SpanError",
+    "matching_form",
+    "to_simplified",
+    "detect_script",
+    "detect_language",
+]
 
-# Dropped: zero-width space/joiners, word joiner, BOM, soft hyphen.
-_DROP = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-# White space runs and dropped characters: the only places the length changes.
-_GAPS = re.compile(f"[\\s{_DROP}]+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
-_LATIN = re.compile(r"[A-Za-z]")
+# --- tuned knobs ---------------------------------------------------------------
+# All measured by bench/bench_normalize.py over the 2,687 posts of
+# /work/shared/corpus/agora-news-sample (bodies = crudely stripped HTML).
+
+# OpenCC config. Measured (bodies converted with each config, diffs counted):
+# - t2s never changes a body's length and is idempotent but for one phrase
+#   (處於 -> 处於 -> 处于, closed by _HAN_FOLD below).
+# - hk2s = t2s + Hong Kong variant chars; on the corpus it differs from t2s
+#   only by converting 衞 -> 卫 (144 times, all RTHK 衞生/國衞); over every code
+#   point it differs on 7 chars only (衞敍枱粧糭衹潀), none of which occurs in
+#   simplified text, so it cannot damage a simplified body. Chosen.
+# - tw2sp rewrites Taiwan vocabulary, but also rewrites already-simplified
+#   text (程序->程, 新增->添加, 建立->建, 文件->文档 in RFI/REUTERS bodies:
+#   2,198 distinct diff sites) and changes length in 74 bodies. Rejected.
+# - tw2s turns every 著 into 着, which also spoils 显著/著名 in simplified
+#   bodies; _HAN_FOLD does the same fold on both sides instead.
+OPENCC_CONFIG = "hk2s"
+
+# detect_script: r = T / (T + S), T = chars that hk2s changes (traditional-only),
+# S = chars that s2t changes (simplified-only). Per-post r on the corpus:
+# simplified outlets max 0.129 (a DW post quoting traditional text), traditional
+# outlets (CNA, RTHK, the one traditional DW post) min 0.739. The cut points sit
+# in that gap with room on both sides; with them the corpus confusion table is
+# diagonal (bench/bench_normalize.py prints it).
+SCRIPT_HANS_MAX = 0.3
+SCRIPT_HANT_MIN = 0.6
+
+# detect_language: a Han char carries about what a Latin word does, so CJK chars
+# are weighed against Latin WORDS. Share cjk / (cjk + latin words) on the
+# corpus bodies: lowest 0.75 (a JOINS post whose crude body is only chrome and
+# feedx URLs), next 0.81 (KYODO flashes); "CJK dominates" at 0.5 keeps a wide
+# margin. Kana/hangul above 10% of the CJK chars means Japanese/Korean, which
+# we do not guess. "en" needs Latin words to dominate AND English function
+# words: Latin alone would call French or pinyin "en".
+LANG_CJK_MIN = 0.5
+LANG_KANA_HANGUL_MAX = 0.1
+LANG_LATIN_MIN = 0.8
+LANG_EN_FUNCTION_WORDS_MIN = 0.15
 
 
-@dataclass(frozen=True)
-class Normalized:
-    """A matching form and its offset map into the original body."""
-
-    text: str
-    offsets: np.ndarray  # int32, len(text) + 1; the last entry is len(body)
-
-    def to_original(self, start: int, end: int) -> tuple[int, int]:
-        """The body span holding the characters of ``text[start:end]``."""
-        if end <= start:
-            o = int(self.offsets[start])
-            return o, o
-        return int(self.offsets[start]), int(self.offsets[end - 1]) + 1
+class SpanError(ValueError):
+    """A span outside the matching form, or with start > end."""
 
 
-@lru_cache(maxsize=None)
-def _converter(config: str):
-    import opencc
+# --- pass 1: the fold table ----------------------------------------------------------
 
+def _build_fold() -> dict[int, int | None]:
+    t: dict[int, int | None] = {}
+
+    def put(chars: str, to: str | None) -> None:
+        for ch in chars:
+            t[ord(ch)] = None if to is None else ord(to)
+
+    # Full-width ASCII (U+FF01-FF5E) -> ASCII: outlets mix ，/, （/( ：/: freely
+    # (seed 000 uses ",", its reprint "，"). Letters go straight to lower case.
+    for cp in range(0xFF01, 0xFF5F):
+        t[cp] = ord(chr(cp - 0xFEE0).lower())
+    # Latin lower-cased: ASCII and Latin-1/Extended-A/B where lower() stays one
+    # char (İ -> i̇ would grow and break the 1:1 table, so it is left alone).
+    for cp in list(range(0x41, 0x5B)) + list(range(0xC0, 0x250)):
+        low = chr(cp).lower()
+        if len(low) == 1 and low != chr(cp):
+            t[cp] = ord(low)
+    # Other full-width signs, as their ordinary forms.
+    put("￠", "¢"); put("￡", "£"); put("￢", "¬"); put("￣", "¯"); put("￤", "¦")
+    put("￥", "¥"); put("￦", "₩")
+    # Half-width CJK punctuation -> the ordinary CJK form.
+    put("｡", "。"); put("､", "、")
+    # 。 and 、 are KEPT: "." is also a decimal point ("6.5444") and "," a
+    # thousands mark, so folding 。/、 into them would blur sentence ends.
+    # Small form variants (FE50-FE6B) and the vertical colon CNA uses (︰).
+    put("﹐", ","); put("﹑", "、"); put("﹒", "."); put("﹔", ";"); put("﹕", ":")
+    put("﹖", "?"); put("﹗", "!"); put("﹙", "("); put("﹚", ")"); put("︰", ":")
+    # Every quotation mark -> '"'. Measured on the 46 CNA-RFI AFP pairs: 「」 in
+    # CNA is “” in RFI (134 pairs), 『』 is ‘’ (3); apostrophes (’ vs ') also
+    # differ between outlets, so single and double quotes share the one form.
+    put("「」『』｢｣“”„‟〝〞〟‘’‚‛'＂＇", '"')
+    # Middle dots used between transliterated names: · (373 in the corpus),
+    # ‧ (Taiwan, 19), ・ ･ (3 each), ∙ (2). The bullet • is a list mark: kept.
+    put("‧・･∙", "·")
+    # Midline ellipsis (Taiwan typesetting) -> the ellipsis simplified outlets
+    # use; … itself is kept (NFKC would make it "...").
+    put("⋯", "…")
+    # Bracket and dash shapes vary by outlet and by typesetter around the same
+    # words (《》/〈〉/<> for titles, 【】/[], 〔〕/()); stories.similarity reads a
+    # title quoted as <...>. Dashes likewise -> "-": — – ‐ ‑ ‒ ―, and the box
+    # lines ─ ━ that CNA and RFI set as the dash of one AFP sentence.
+    put("《〈", "<"); put("》〉", ">"); put("【", "["); put("】", "]")
+    put("〔", "("); put("〕", ")"); put("—–‐‑‒―─━", "-")
+    # Wave dash as range mark ("1〜2") -> ~, like full-width ～.
+    put("〜", "~")
+    # Horizontal spaces -> " " (collapsed later). U+3000: 98 in the corpus,
+    # NBSP: 742.
+    put("\t\x1f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+        "\u2008\u2009\u200a\u202f\u205f\u3000", " ")
+    # Line breaks of every kind -> "\n" (U+2028 occurs 11 times in RTHK).
+    put("\r\v\f\x1c\x1d\x1e\x85\u2028\u2029", "\n")
+    # Invisible chars dropped: zero-width space/joiners, word joiner, BOM,
+    # soft hyphen, direction marks, Mongolian vowel separator.
+    put("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\ufeff", None)
+    # Other C0 controls and DEL dropped: OpenCC's C API cuts a string at NUL.
+    for cp in list(range(0x00, 0x09)) + [0x0E, 0x0F] + list(range(0x10, 0x1C)) + [0x7F]:
+        t[cp] = None
+    # Lone surrogates (only from broken decoding) cannot reach OpenCC's UTF-8.
+    for cp in range(0xD800, 0xE000):
+        t[cp] = 0xFFFD
+    return t
+
+
+_FOLD = _build_fold()
+FOLD_TABLE = _FOLD  # public name: one char -> at most one char, or None (dropped)
+assert max(_FOLD) < 0x10000  # _fold_lut covers the BMP only
+
+# --- pass 3: Han variants folded after conversion --------------------------------
+# 著/着: traditional writes 隨著/戴著, simplified 随着/戴着, yet 著名/显著 are 著 in
+# both; OpenCC keeps 著 (10 substitutions in the CNA-RFI pairs, 123 著 in CNA
+# vs 204 着 in RFI). Folding both to 着 makes the pairs equal.
+# 於/于 and 苧/苎: OpenCC is not idempotent there (處於 -> 处於; 薴 -> 苧 -> 苎,
+# the only chain found by converting every code point); folding to the end of
+# the chain keeps matching_form idempotent.
+_HAN_FOLD = (("著", "着"), ("於", "于"), ("苧", "苎"))
+
+
+# --- helpers ---------------------------------------------------------------------
+
+def _codepoints(s: str) -> np.ndarray:
+    return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _from_codepoints(cps: np.ndarray) -> str:
+    return cps.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _is_han(cps: np.ndarray) -> np.ndarray:
+    # The chars OpenCC may rewrite: converting every code point one by one,
+    # hk2s changes only these ranges and always to a Han char.
+    return (
+        ((cps >= 0x3400) & (cps <= 0x4DBF))
+        | ((cps >= 0x4E00) & (cps <= 0x9FFF))
+        | ((cps >= 0xF900) & (cps <= 0xFAFF))
+        | ((cps >= 0x20000) & (cps <= 0x3134F))
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
 def to_simplified(text: str) -> str:
-    """OpenCC ``t2s``: phrase-aware, and leaves simplified text as it is."""
-    return _converter("t2s").convert(text)
-
-
-def matching_form(body: str) -> Normalized:
-    folded, offsets = _fold(body)
-    simplified = to_simplified(folded)
-    if len(simplified) != len(folded):
-        simplified, offsets = _remap(folded, offsets)
-    return Normalized(simplified, offsets)
+    """Traditional -> simplified with the shared converter (``OPENCC_CONFIG``)."""
+    return _converter(OPENCC_CONFIG).convert(text)
 
 
 def _fold(body: str) -> tuple[str, np.ndarray]:
-    """Width/punctuation/case folding, drops and white space, with offsets."""
-    text = body.translate(FOLD_TABLE)
-    parts: list[str] = []
-    spans: list[np.ndarray] = []
-    pos = 0
-    for gap in _GAPS.finditer(text):
-        start, end = gap.span()
-        if start > pos:
-            parts.append(text[pos:start])
-            spans.append(np.arange(pos, start, dtype=np.int32))
-        run = gap.group()
-        space = "\n" if "\n" in run else (" " if run.strip(_DROP) else "")
-        if space and parts:  # no white space at the start
-            at = start + (run.find("\n") if space == "\n" else 0)
-            parts.append(space)
-            spans.append(np.array([at], dtype=np.int32))
-        pos = end
-    if pos < len(text):
-        parts.append(text[pos:])
-        spans.append(np.arange(pos, len(text), dtype=np.int32))
-    if parts and parts[-1] in ("\n", " "):  # no white space at the end
-        parts.pop()
-        spans.pop()
-    spans.append(np.array([len(body)], dtype=np.int32))
-    return "".join(parts), np.concatenate(spans)
+    """Pass 1: table fold, whitespace collapse, strip. Offsets are indices in body.
+
+    The table is applied as a numpy lookup on code points rather than with
+    ``str.translate``: translate with a dict pays a dict lookup per non-ASCII
+    char and took half of matching_form's time (bench_normalize: 0.25 s of
+    0.50 s over the corpus); the lookup also yields the dropped positions.
+    """
+    cps = _codepoints(body)
+    if cps.size == 0:
+        return "", np.zeros(0, dtype=np.int64)
+    lut = _fold_lut()
+    if int(cps.max()) < len(lut):
+        mapped = lut[cps]
+    else:  # the table has no entry above the BMP: those chars stay as they are
+        mapped = np.where(cps < len(lut), lut[np.minimum(cps, len(lut) - 1)], cps.astype(np.int32))
+    kept = mapped >= 0
+    if kept.all():
+        off = np.arange(len(cps), dtype=np.int64)
+    else:
+        off = np.flatnonzero(kept)
+        mapped = mapped[kept]
+    n = len(mapped)
+    if n == 0:
+        return "", off
+    nl = mapped == 10
+    ws = nl | (mapped == 32)
+    prev = np.concatenate(([False], ws[:-1]))
+    nxt = np.concatenate((ws[1:], [False]))
+    starts = np.flatnonzero(ws & ~prev)
+    if len(starts):
+        ends = np.flatnonzero(ws & ~nxt)
+        nl_sum = np.cumsum(nl)
+        has_nl = (nl_sum[ends] - nl_sum[starts] + nl[starts]) > 0
+        mapped[starts] = np.where(has_nl, 10, 32)
+        keep = ~ws
+        keep[starts] = True
+        if starts[0] == 0:
+            keep[0] = False
+        if ends[-1] == n - 1:
+            keep[starts[-1]] = False
+        if not keep.all():
+            mapped, off = mapped[keep], off[keep]
+    return _from_codepoints(mapped), off
 
 
-def _remap(folded: str, offsets: np.ndarray) -> tuple[str, np.ndarray]:
-    """Script conversion that changed the length somewhere: convert line by
-    line, and map the characters of a line whose length changed through the
-    differences between its two forms (a replaced run maps proportionally, its
-    ends exactly)."""
-    out: list[str] = []
-    maps: list[np.ndarray] = []
-    base = 0
-    for line in folded.split("\n"):
-        conv = to_simplified(line)
-        if len(conv) == len(line):
-            local = np.arange(len(line), dtype=np.int32)
-        else:
-            local = np.empty(len(conv), dtype=np.int32)
-            for op, i1, i2, j1, j2 in SequenceMatcher(None, line, conv, autojunk=False).get_opcodes():
-                if op == "equal":
-                    local[j1:j2] = np.arange(i1, i2)
-                elif j2 > j1:  # replace or insert
-                    width = max(i2 - i1, 1)
-                    local[j1:j2] = i1 + (np.arange(j2 - j1) * width) // (j2 - j1)
-                    local[j1:j2] = np.minimum(local[j1:j2], max(len(line) - 1, 0))
-        out.append(conv)
-        maps.append(offsets[base + local])
-        base += len(line) + 1
-        maps.append(offsets[base - 1: base])  # the "\n" (or, after the last line, the end)
-    return "\n".join(out), np.concatenate(maps)[: len("\n".join(out)) + 1]
+@functools.lru_cache(maxsize=1)
+def _fold_lut() -> np.ndarray:
+    # _FOLD as an array over the BMP: the char's fold, or -1 when it is dropped.
+    lut = np.arange(0x10000, dtype=np.int32)
+    for cp, v in _FOLD.items():
+        lut[cp] = -1 if v is None else v
+    lut.flags.writeable = False
+    return lut
 
 
-# -- script and language --------------------------------------------------------
+def _align(src: str, out: str) -> np.ndarray:
+    """Offsets (len(out)+1) from a conversion ``out`` of ``src`` back into ``src``.
 
-# Script thresholds, measured on the corpus sample (tests/test_normalize.py
-# re-checks them on real captures): of the characters that differ between the
-# scripts, a traditional post has >= 0.97 traditional-only ones, a simplified
-# post <= 0.03 (OpenCC's s2t also "converts" a few characters that are already
-# traditional, such as 台 and 著, which is the noise these margins absorb).
-HANT_SHARE = 0.8
-HANS_SHARE = 0.2
-MIN_TELLING = 3  # fewer telling characters than this: too little text to tell
-# Written the same in both scripts in practice, though OpenCC's s2t turns them
-# into a rarer form: 台 (台灣, 台股 in Hong Kong and Taiwan outlets, s2t 臺).
-# Counting it made two short RTHK items look mixed.
-_BOTH_SCRIPTS = str.maketrans("", "", "台")
+    Non-Han chars are anchors: OpenCC never changes them, so they pin the map
+    exactly. Between two anchors, a Han run of equal length maps 1:1; a run
+    whose length changed (a phrase mapped to a longer or shorter string) maps
+    proportionally, its first char and the anchors around it still exact.
+    """
+    n, m = len(src), len(out)
+    if src == out:
+        return np.arange(n + 1, dtype=np.int64)
+    a, b = _codepoints(src), _codepoints(out)
+    if n == m:
+        # The common path (every corpus body): 1:1 when every changed char is
+        # Han on both sides, since then every anchor stayed where it was.
+        d = np.flatnonzero(a != b)
+        if _is_han(a[d]).all() and _is_han(b[d]).all():
+            return np.arange(n + 1, dtype=np.int64)
+    ha, hb = _is_han(a), _is_han(b)
+    pa, pb = np.flatnonzero(~ha), np.flatnonzero(~hb)
+    off = np.empty(m + 1, dtype=np.int64)
+    off[m] = n
+    if len(pa) != len(pb) or not np.array_equal(a[pa], b[pb]):
+        # Anchors disagree (no OpenCC config we use does this): pin the ends only.
+        off[:m] = (np.arange(m, dtype=np.int64) * n) // max(m, 1)
+        return off
+    off[pb] = pa
+    pa_ext = np.concatenate(([-1], pa, [n]))
+    pb_ext = np.concatenate(([-1], pb, [m]))
+    q = np.flatnonzero(hb)
+    k = np.searchsorted(pb_ext, q) - 1  # previous anchor
+    j = q - pb_ext[k] - 1
+    l_out = pb_ext[k + 1] - pb_ext[k] - 1
+    l_in = pa_ext[k + 1] - pa_ext[k] - 1
+    off[q] = pa_ext[k] + 1 + (j * l_in) // l_out
+    return off
+
+
+# --- the record ----------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Normalized:
+    """The matching form of a body and its offset map.
+
+    ``offsets`` has ``len(text) + 1`` entries: ``offsets[i]`` is the index in the
+    body of the char that produced ``text[i]`` (for a collapsed whitespace run,
+    its first char); ``offsets[len(text)] == len(body)``. Non-decreasing. The
+    array is read-only.
+    """
+
+    text: str
+    offsets: np.ndarray
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Span [start, end) of ``text`` -> span of the body that produced it.
+
+        The body span runs from the first source char of ``text[start]`` to the
+        first source char of ``text[end]``, so it also covers dropped invisible
+        chars and the whole of a collapsed whitespace run at its end.
+        """
+        if not 0 <= start <= end <= len(self.text):
+            raise SpanError(f"span [{start}, {end}) outside matching form of length {len(self.text)}")
+        return int(self.offsets[start]), int(self.offsets[end])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Normalized):
+            return NotImplemented
+        return self.text == other.text and np.array_equal(self.offsets, other.offsets)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.offsets.tobytes()))
+
+
+def matching_form(body: str) -> Normalized:
+    """The matching form of ``body`` (see the module docstring) with its offset map."""
+    folded, off1 = _fold(body)
+    off1 = np.append(off1, len(body))
+    converted = to_simplified(folded)
+    off2 = _align(folded, converted)
+    # str.replace scans at C speed; a translate table would look up every char
+    text = converted
+    for a, b in _HAN_FOLD:
+        text = text.replace(a, b)
+    offsets = off1[off2].astype(np.int32)  # the archive stores int32 (archive.py)
+    offsets.flags.writeable = False
+    return Normalized(text, offsets)
+
+
+# --- script and language -----------------------------------------------------------
+
+_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_KANA_RE = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
+_HANGUL_RE = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_LATIN_WORD_RE = re.compile("[A-Za-z\u00c0-\u024f]+")
+_EN_FUNCTION_WORDS = frozenset(
+    "the of and to in is that for on it with as was by are be at from this".split()
+)
+
+
+def _changed(a: str, b: str) -> int:
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b))
+    # OpenCC changed a length (not seen with hk2s/s2t): count chars not kept.
+    return sum((Counter(a) - Counter(b)).values())
 
 
 def detect_script(text: str) -> str | None:
-    """``hans``, ``hant`` or ``mixed``; None for text with no Chinese, or too
-    little to tell the scripts apart."""
-    if not _CJK.search(text):
+    """``hans``, ``hant``, ``mixed``, or None (no Han chars, or none that tells)."""
+    if not _HAN_RE.search(text):
         return None
-    cjk = "".join(_CJK.findall(text)).translate(_BOTH_SCRIPTS)
-    trad_only = _count_changed(cjk, "t2s")
-    simp_only = _count_changed(cjk, "s2t")
-    telling = trad_only + simp_only
-    if telling < MIN_TELLING:
-        return None
-    share = trad_only / telling
-    if share >= HANT_SHARE:
-        return "hant"
-    if share <= HANS_SHARE:
+    trad = _changed(text, _converter(OPENCC_CONFIG).convert(text))
+    simp = _changed(text, _converter("s2t").convert(text))
+    if trad + simp == 0:
+        return None  # only chars shared by both scripts: cannot tell
+    r = trad / (trad + simp)
+    if r <= SCRIPT_HANS_MAX:
         return "hans"
+    if r >= SCRIPT_HANT_MIN:
+        return "hant"
     return "mixed"
 
 
-def _count_changed(text: str, config: str) -> int:
-    """Characters the conversion changes (per character, so phrases cannot shift counts)."""
-    conv = _converter(config).convert(text)
-    if len(conv) == len(text):
-        a = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
-        b = np.frombuffer(conv.encode("utf-32-le"), dtype="<u4")
-        return int((a != b).sum())
-    return sum(1 for ch in text if _converter(config).convert(ch) != ch)
-
-
 def detect_language(text: str) -> str | None:
-    """``zh`` when Chinese characters dominate the letters, ``en`` when Latin
-    letters do, None when there is too little text to say."""
-    cjk = len(_CJK.findall(text))
-    latin = len(_LATIN.findall(text))
-    if cjk + latin < 10:
+    """``zh`` when CJK dominates, ``en`` for English-looking Latin text, else None."""
+    han = len(_HAN_RE.findall(text))
+    kana_hangul = len(_KANA_RE.findall(text)) + len(_HANGUL_RE.findall(text))
+    words = _LATIN_WORD_RE.findall(text)
+    cjk = han + kana_hangul
+    units = cjk + len(words)
+    if units == 0:
         return None
-    if cjk * 3 >= latin:  # a Chinese character carries about as much as a short word
-        return "zh"
-    return "en"
+    if cjk / units >= LANG_CJK_MIN:
+        return "zh" if kana_hangul <= LANG_KANA_HANGUL_MAX * cjk else None
+    if len(words) / units >= LANG_LATIN_MIN:
+        hits = sum(w.lower() in _EN_FUNCTION_WORDS for w in words)
+        if hits / len(words) >= LANG_EN_FUNCTION_WORDS_MIN:
+            return "en"
+    return None

@@ -13,7 +13,7 @@ SEEDS = SHARED / "seeds"
 CORPUS = SHARED / "corpus" / "agora-news-sample"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the corpus sample is not at {CORPUS}")

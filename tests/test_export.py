@@ -61,7 +61,7 @@ def export_path(archive, tmp_path, fmt):
 
 def test_bad_choice_is_usage_error_and_leaves_no_file(archive, tmp_path):
     with pytest.raises(UsageError):
-        export(archive, "stories", "jsonl", tmp_path / "s.jsonl")
+        export(archive, "clusters", "jsonl", tmp_path / "c.jsonl")
     with pytest.raises(UsageError):
         export(archive, "articles", "xlsx", tmp_path / "a.xlsx")
     assert list(tmp_path.iterdir()) == []

@@ -122,7 +122,55 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX cluster_member_cluster ON cluster_member(cluster);
     """,
+    # 2 -> 3: stories. Event features are the costly part (jieba), computed once
+    # per article; stories and their provenance summary are recomputed from them.
+    """
+    CREATE TABLE story_features (
+        article TEXT PRIMARY KEY REFERENCES article(id),
+        features TEXT NOT NULL             -- JSON: words (title x3 + body), entities, figures
+    );
+    CREATE TABLE story (
+        id TEXT PRIMARY KEY,               -- stories.story_id: 's' + sha256(smallest member)
+        members TEXT NOT NULL,             -- hash of the sorted member ids (provenance is redone when it changes)
+        title TEXT,
+        source TEXT,                       -- credited wire agency (simplified script) or NULL
+        fullest TEXT NOT NULL,
+        earliest TEXT NOT NULL,
+        first_published TEXT,              -- as written by the member
+        last_published TEXT,
+        first_utc TEXT,                    -- the same instants in UTC, for sorting and filters
+        last_utc TEXT,
+        size INTEGER NOT NULL,
+        outlets TEXT NOT NULL              -- JSON list of member outlets, sorted
+    );
+    CREATE INDEX story_last ON story(last_utc);
+    CREATE TABLE story_member (
+        article TEXT PRIMARY KEY REFERENCES article(id),
+        story TEXT NOT NULL REFERENCES story(id)
+    );
+    CREATE INDEX story_member_story ON story_member(story);
+    -- search: the matching form of title and body (one script, folded), so a
+    -- simplified query finds traditional text; trigram tokens suit Chinese,
+    -- which has no spaces. search.rowid = search_doc.rowid.
+    CREATE TABLE search_doc (
+        rowid INTEGER PRIMARY KEY,
+        article TEXT UNIQUE NOT NULL REFERENCES article(id)
+    );
+    CREATE VIRTUAL TABLE search USING fts5(title, body, tokenize='trigram');
+    """,
 ]
+
+# Steps that need Python after their SQL (in the same transaction): filling
+# what an older archive's rows imply.
+def _fill_search(archive: "Archive") -> None:
+    from wiretrace.normalize import matching_form
+
+    rows = archive.db.execute("SELECT id, title, normalized FROM article").fetchall()
+    for row in rows:
+        archive._index_search(row["id"], matching_form(row["title"] or "").text, row["normalized"])
+
+
+MIGRATION_FILLS = {3: _fill_search}
 
 
 @dataclass(frozen=True)
@@ -201,9 +249,15 @@ class Archive:
         if self.readonly:
             raise ArchiveError(f"{self.path} needs a schema upgrade; open it read-write once")
         for step in range(version, len(MIGRATIONS)):
-            self.db.executescript(
-                "BEGIN IMMEDIATE;" + MIGRATIONS[step] + f"; PRAGMA user_version={step + 1}; COMMIT;"
-            )
+            self.db.executescript("BEGIN IMMEDIATE;" + MIGRATIONS[step])
+            try:
+                if step + 1 in MIGRATION_FILLS:
+                    MIGRATION_FILLS[step + 1](self)
+                self.db.execute(f"PRAGMA user_version={step + 1}")
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -256,6 +310,30 @@ class Archive:
     def clusters(self) -> list[dict[str, Any]]:
         """Reprint clusters: articles joined by any relation but ``partial``."""
         return LinkStore(self).clusters()
+
+    def update_stories(self, *, rebuild: bool = False, progress=None):
+        """Score new articles and regroup stories; see ``wiretrace.storying``."""
+        from wiretrace.storying import update_stories
+
+        return update_stories(self, rebuild=rebuild, progress=progress)
+
+    def stories(self, **filters: Any) -> list[dict[str, Any]]:
+        """Stories newest first (``since``, ``until``, ``outlet``, ``query``, ``limit``, ``offset``)."""
+        from wiretrace.storying import stories
+
+        return stories(self, **filters)
+
+    def story(self, story_id: str) -> dict[str, Any]:
+        """One story (or reprint cluster) with timeline, relations, provenance and edits."""
+        from wiretrace.storying import story
+
+        return story(self, story_id)
+
+    def search(self, query: str, limit: int = 50, offset: int = 0) -> list[str]:
+        """Ids of articles holding every word of ``query`` (either script), best first."""
+        from wiretrace.storying import search
+
+        return search(self, query, limit=limit, offset=offset)
 
     def diff(self, a: str, b: str) -> dict[str, Any]:
         """The alignment of two articles (CLI.md ``diff --json``)."""
@@ -466,7 +544,20 @@ class Archive:
                 out.append(StoredCapture(r["id"], r["source"], r["sha256"], r["outlet_key"]))
         return out
 
-    def put_article(self, article: Article, normalized: str, offsets: bytes, template_hash: str | None) -> None:
+    def put_article(
+        self, article: Article, normalized: str, offsets: bytes, template_hash: str | None, title_form: str = "",
+    ) -> None:
+        """Store an article with its matching form (and its title's, for search)."""
+        before = self.db.execute("SELECT normalized FROM article WHERE id = ?", (article.id,)).fetchone()
+        if before is not None and before[0] != normalized:
+            # Re-extracted (its outlet's template changed) with another text: what
+            # linking and stories derived from the old text is dropped, so the next
+            # run links and scores the article again instead of keeping stale results.
+            for sql in (
+                "DELETE FROM link_key WHERE article = ?", "DELETE FROM linked WHERE article = ?",
+                "DELETE FROM relation WHERE a = ?1 OR b = ?1", "DELETE FROM story_features WHERE article = ?",
+            ):
+                self.db.execute(sql, (article.id,))
         self.db.execute(
             "INSERT INTO article (id, title, body, published, outlet, url, authors, wire, script, "
             "language, normalized, offsets, template) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -482,6 +573,39 @@ class Archive:
                 normalized, zlib.compress(offsets, 1), template_hash,
             ),
         )
+        self._index_search(article.id, title_form, normalized)
+
+    def _index_search(self, article_id: str, title_form: str, body_form: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO search_doc (article) VALUES (?)", (article_id,))
+        rowid = self.db.execute("SELECT rowid FROM search_doc WHERE article = ?", (article_id,)).fetchone()[0]
+        self.db.execute("DELETE FROM search WHERE rowid = ?", (rowid,))
+        self.db.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", (rowid, title_form, body_form))
+
+    def match_terms(self, terms: list[str], limit: int = 50, offset: int = 0) -> list[str]:
+        """Ids of current articles whose title or body (matching forms) hold every term,
+        best first. ``terms`` must already be in the matching form. Terms of three or more
+        characters use the trigram index; shorter ones (common in Chinese: 伊朗, 油价)
+        cannot, and are checked by a scan of the rows the long terms left (or of all)."""
+        long_terms = [t for t in terms if len(t) >= 3]
+        short = [t for t in terms if 0 < len(t) < 3]
+        params: list[Any] = []
+        if long_terms:
+            sql = (
+                "SELECT d.article FROM search JOIN search_doc d ON d.rowid = search.rowid "
+                "JOIN capture c ON c.id = d.article WHERE search MATCH ? AND c.current = 1"
+            )
+            params.append(" AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms))
+        else:
+            sql = (
+                "SELECT d.article FROM search JOIN search_doc d ON d.rowid = search.rowid "
+                "JOIN capture c ON c.id = d.article WHERE c.current = 1"
+            )
+        for t in short:
+            sql += " AND (instr(search.title, ?) > 0 OR instr(search.body, ?) > 0)"
+            params.extend([t, t])
+        sql += " ORDER BY " + ("search.rank, " if long_terms else "") + "d.article LIMIT ? OFFSET ?"
+        params.extend([limit, offset])
+        return [r[0] for r in self.db.execute(sql, params)]
 
 
 class LinkStore:
@@ -532,6 +656,19 @@ class LinkStore:
     def relation(self, a: str, b: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM relation WHERE a = ? AND b = ?", (a, b)).fetchone()
 
+    def relations_among(self, ids: Iterable[str]) -> list[sqlite3.Row]:
+        """Relations whose two articles are both in ``ids``."""
+        ids = sorted(set(ids))
+        out: list[sqlite3.Row] = []
+        for i in range(0, len(ids), 400):
+            chunk = ids[i:i + 400]
+            marks = ",".join("?" * len(chunk))
+            out.extend(self.db.execute(
+                f"SELECT * FROM relation WHERE a IN ({marks}) AND b IN (SELECT value FROM json_each(?))",
+                (*chunk, json.dumps(ids)),
+            ))
+        return sorted(out, key=lambda r: (r["a"], r["b"]))
+
     def put_clusters(self, clusters: list[dict]) -> None:
         self.db.execute("DELETE FROM cluster_member")
         self.db.executemany(
@@ -544,6 +681,119 @@ class LinkStore:
         for row in self.db.execute("SELECT cluster, article FROM cluster_member ORDER BY cluster, article"):
             groups.setdefault(row[0], []).append(row[1])
         return [{"id": k, "articles": v} for k, v in groups.items()]
+
+
+class StoryStore:
+    """The story tables, used by ``wiretrace.storying`` (kept here: SQL lives in this module)."""
+
+    def __init__(self, archive: Archive):
+        self.db = archive.db
+
+    def current_articles(self) -> list[sqlite3.Row]:
+        """What grouping needs of every current article, by id."""
+        return self.db.execute(
+            "SELECT a.id, a.title, a.normalized, a.published, a.outlet, m.cluster, f.features "
+            "FROM article a JOIN capture c ON c.id = a.id "
+            "LEFT JOIN cluster_member m ON m.article = a.id "
+            "LEFT JOIN story_features f ON f.article = a.id WHERE c.current = 1 ORDER BY a.id"
+        ).fetchall()
+
+    def put_features(self, article_id: str, features_json: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO story_features (article, features) VALUES (?, ?)", (article_id, features_json)
+        )
+
+    def members_hashes(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT id, members FROM story").fetchall())
+
+    def replace(self, keep: set[str], new: list[dict]) -> None:
+        """Drop every story not in ``keep``, then add ``new`` (rows with their ``articles``)."""
+        old = [r[0] for r in self.db.execute("SELECT id FROM story") if r[0] not in keep]
+        self.db.executemany("DELETE FROM story_member WHERE story = ?", ((i,) for i in old))
+        self.db.executemany("DELETE FROM story WHERE id = ?", ((i,) for i in old))
+        self.db.executemany(
+            "INSERT INTO story (id, members, title, source, fullest, earliest, first_published, "
+            "last_published, first_utc, last_utc, size, outlets) VALUES (:id, :members, :title, :source, "
+            ":fullest, :earliest, :first_published, :last_published, :first_utc, :last_utc, :size, :outlets)",
+            [{**s, "outlets": json.dumps(s["outlets"], ensure_ascii=False)} for s in new],
+        )
+        self.db.executemany(
+            "INSERT OR REPLACE INTO story_member (article, story) VALUES (?, ?)",
+            ((a, s["id"]) for s in new for a in s["articles"]),
+        )
+
+    def stories(
+        self, *, since: str | None = None, until: str | None = None, outlet: str | None = None,
+        ids: Iterable[str] | None = None, limit: int | None = None, offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Stories newest first (by their last member's publication), with their member ids.
+
+        ``since``/``until`` are ISO 8601 in UTC (a date alone in ``until`` covers that whole
+        day): a story is listed when its span of publication times meets [since, until].
+        """
+        where, params = [], []
+        if since:
+            where.append("s.last_utc >= ?")
+            params.append(since)
+        if until:
+            where.append("s.first_utc <= ?")
+            params.append(until + "\uffff" if len(until) <= 10 else until)
+        if outlet:
+            where.append("EXISTS (SELECT 1 FROM json_each(s.outlets) WHERE json_each.value = ?)")
+            params.append(outlet)
+        if ids is not None:
+            ids = list(ids)
+            where.append(f"s.id IN ({','.join('?' * len(ids))})")
+            params.extend(ids)
+        sql = "SELECT s.* FROM story s"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY s.last_utc IS NULL, s.last_utc DESC, s.id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params.extend([limit, offset])
+        rows = self.db.execute(sql, params).fetchall()
+        members: dict[str, list[str]] = {r["id"]: [] for r in rows}
+        for i in range(0, len(rows), 500):
+            chunk = [r["id"] for r in rows[i:i + 500]]
+            for m in self.db.execute(
+                f"SELECT story, article FROM story_member WHERE story IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY article", chunk,
+            ):
+                members[m[0]].append(m[1])
+        return [
+            {**{k: r[k] for k in r.keys() if k != "members"}, "outlets": json.loads(r["outlets"]),
+             "articles": members[r["id"]]}
+            for r in rows
+        ]
+
+    def resolve(self, prefix: str) -> str:
+        """The story id a unique prefix names (as article ids allow)."""
+        rows = self.db.execute(
+            "SELECT id FROM story WHERE id >= ? AND id < ? ORDER BY id LIMIT 2", (prefix, prefix + "\uffff")
+        ).fetchall()
+        if rows and rows[0][0] == prefix:
+            return prefix
+        if not rows or not prefix:
+            raise NotFound(f"no story with id {prefix!r}")
+        if len(rows) > 1:
+            raise NotFound(f"story id {prefix!r} is ambiguous: give more characters")
+        return rows[0][0]
+
+    def stories_of(self, article_ids: Iterable[str]) -> set[str]:
+        """The stories holding any of ``article_ids``."""
+        rows = self.db.execute(
+            "SELECT DISTINCT story FROM story_member WHERE article IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(article_ids)),),
+        )
+        return {r[0] for r in rows}
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM story").fetchone()[0]
+
+    def reset(self) -> None:
+        for table in ("story_member", "story", "story_features"):
+            self.db.execute(f"DELETE FROM {table}")
 
 
 def _article(row: sqlite3.Row) -> Article:

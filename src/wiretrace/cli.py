@@ -91,8 +91,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", help="article id (or unique prefix)")
     p.set_defaults(func=cmd_diff)
 
-    p = sub.add_parser("export", parents=[common], help="write articles or relations as jsonl, parquet or csv")
-    p.add_argument("--what", required=True, choices=["articles", "relations"], help="which records")
+    p = sub.add_parser("stories", parents=[listing], help="same-event stories, newest first")
+    p.add_argument("--since", metavar="WHEN", help="with a member published at or after (ISO 8601, UTC)")
+    p.add_argument("--until", metavar="WHEN", help="with a member published at or before (a date covers the day)")
+    p.add_argument("--outlet", help="with a member from this outlet (as `articles` names it)")
+    p.add_argument("--query", metavar="TEXT", help="with a member whose title or body holds every word (either script)")
+    p.set_defaults(func=cmd_stories)
+
+    p = sub.add_parser("story", parents=[listing], help="one story: timeline, provenance and each member's edits")
+    p.add_argument("id", help="story id (s…), or a reprint cluster id (c…)")
+    p.set_defaults(func=cmd_story)
+
+    p = sub.add_parser("report", parents=[common], help="write one story as a self-contained HTML page")
+    p.add_argument("id", help="story id (s…), or a reprint cluster id (c…)")
+    p.add_argument("--html", required=True, metavar="OUT", help="the file to write (replaced if it exists)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("export", parents=[common], help="write articles, relations or stories as jsonl, parquet or csv")
+    p.add_argument("--what", required=True, choices=["articles", "relations", "stories"], help="which records")
     p.add_argument("--format", required=True, choices=["jsonl", "parquet", "csv"], help="file format")
     p.add_argument("out", metavar="OUT", help="the file to write (replaced if it exists)")
     p.set_defaults(func=cmd_export)
@@ -184,11 +200,15 @@ def cmd_show(args) -> int:
 def cmd_link(args) -> int:
     from wiretrace.progress import for_terminal
 
-    summary = _archive(args).link(rebuild=args.rebuild, progress=for_terminal(not args.json))
+    archive = _archive(args)
+    progress = for_terminal(not args.json)
+    summary = archive.link(rebuild=args.rebuild, progress=progress)
+    stories = archive.update_stories(progress=progress)  # clusters changed: regroup
+    progress.stop()
     if args.json:
-        emit([summary.to_dict()])
+        emit([{**summary.to_dict(), "stories": stories.to_dict()}])
     else:
-        print(summary.line())
+        print(f"{summary.line()}, stories {stories.stories}")
     return 0
 
 
@@ -227,6 +247,53 @@ def cmd_diff(args) -> int:
             result, archive.article(result["a"]), archive.article(result["b"]),
             archive.normalized(result["a"]), archive.normalized(result["b"]),
         )
+    return 0
+
+
+STORY_FIELDS = ("id", "articles", "source", "fullest", "earliest", "title", "published", "outlets", "size")
+
+
+def cmd_stories(args) -> int:
+    stories = _archive(args, readonly=True).stories(
+        since=args.since, until=args.until, outlet=args.outlet, query=args.query,
+    )
+    if args.json:
+        emit({k: s[k] for k in STORY_FIELDS} for s in stories)
+    else:
+        for s in stories:
+            when = s["published"][1] or "-"
+            print(f"{s['id']}\t{when}\t{s['size']} articles, {len(s['outlets'])} outlets\t{s['source'] or '-'}\t{s['title']}")
+    return 0
+
+
+def cmd_story(args) -> int:
+    story = _archive(args, readonly=True).story(args.id)
+    if args.json:
+        emit([story])
+        return 0
+    print(story["title"])
+    print(f"{story['kind']} {story['id']}: {len(story['articles'])} articles from {len(story['outlets'])} outlets")
+    print(f"    source: {story['source'] or '(none credited)'}")
+    print(f"   fullest: {story['fullest']}")
+    print(f"  earliest: {story['earliest']}")
+    print()
+    edits = {m["id"]: m for m in story["members"]}
+    for m in story["timeline"]:
+        e = edits[m["id"]]
+        counts = "" if m["relation"] == "fullest" else (
+            f"  kept {len(e['kept'])}, changed {len(e['changed'])}, added {len(e['added'])}, "
+            f"dropped {len(e['dropped'])} sentences"
+        )
+        print(f"{m['published'] or '-':<32} {m['outlet'] or '-'}\t{m['id']}  {m['relation']}{counts}")
+        print(f"{'':<32} {m['title'] or '(untitled)'}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from wiretrace.pages import report
+
+    out = report(_archive(args, readonly=True), args.id, args.html)
+    print(f"wrote {out}", file=sys.stderr)
     return 0
 
 

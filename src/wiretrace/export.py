@@ -16,7 +16,7 @@ from typing import Any
 from wiretrace.archive import Archive
 from wiretrace.errors import UsageError
 
-WHAT = ("articles", "relations")
+WHAT = ("articles", "relations", "stories")
 FORMATS = ("jsonl", "parquet", "csv")
 
 # Rows per Parquet row group / write batch: large enough for columnar
@@ -43,6 +43,12 @@ def _schemas():
             ("passages", pa.list_(pa.struct([("a", span), ("b", span), ("similarity", pa.float64())]))),
             ("only_a", pa.list_(span)), ("only_b", pa.list_(span)),
         ]),
+        "stories": pa.schema([
+            ("id", pa.string()), ("title", pa.string()), ("source", pa.string()),
+            ("fullest", pa.string()), ("earliest", pa.string()), ("articles", pa.list_(pa.string())),
+            ("outlets", pa.list_(pa.string())), ("size", pa.int64()),
+            ("first_published", pa.string()), ("last_published", pa.string()),
+        ]),
     }
 
 
@@ -55,6 +61,10 @@ def records(archive: Archive, what: str) -> Iterator[dict[str, Any]]:
             r["passages"] = [{"a": p[0], "b": p[1], "similarity": p[2]} for p in ev["passages"]]
             r["only_a"], r["only_b"] = ev["only_a"], ev["only_b"]
             yield r
+    elif what == "stories":
+        for st in archive.stories():
+            first, last = st.pop("published")
+            yield {**st, "first_published": first, "last_published": last}
     else:
         raise UsageError(f"cannot export {what!r}: choose one of {', '.join(WHAT)}")
 

@@ -36,6 +36,7 @@ from wiretrace.readers import STDIN_SOURCE, ReadOptions, expand, read_path
 
 if TYPE_CHECKING:
     from wiretrace.linking import LinkSummary
+    from wiretrace.storying import StorySummary
 
 # Captures per transaction. Larger batches amortise SQLite commits (the
 # read-and-store rate in bench/ingest.py flattens above ~200); a kill loses at
@@ -63,12 +64,15 @@ class IngestSummary:
     extracted: int = 0
     rejects: list[Reject] = field(default_factory=list)
     link: "LinkSummary | None" = None
+    stories: "StorySummary | None" = None
 
     def to_dict(self) -> dict[str, int]:
         """The summary object of CLI.md (and what was extracted)."""
-        d = {k: v for k, v in asdict(self).items() if k not in ("rejects", "link")}
+        d = {k: v for k, v in asdict(self).items() if k not in ("rejects", "link", "stories")}
         if self.link is not None:
             d["link"] = self.link.to_dict()
+        if self.stories is not None:
+            d["stories"] = self.stories.to_dict()
         return d
 
     def line(self) -> str:
@@ -96,7 +100,10 @@ def ingest(
     if link:
         from wiretrace.linking import link_archive
 
+        from wiretrace.storying import update_stories
+
         summary.link = link_archive(archive, progress=progress)
+        summary.stories = update_stories(archive, progress=progress)
     progress.stop()
     return summary
 
@@ -174,7 +181,10 @@ def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: i
                 else:
                     results = (_clean(item, templates) for item in items)
                 for cap, (article, text, offsets) in zip(window, results):
-                    archive.put_article(article, text, offsets, hashes.get(cap.outlet_key))
+                    archive.put_article(
+                        article, text, offsets, hashes.get(cap.outlet_key),
+                        matching_form(article.title).text if article.title else "",
+                    )
                     progress.advance()
                 archive.checkpoint()
     finally:

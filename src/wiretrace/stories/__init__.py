@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from .grouping import group_stories, story_id
 from .provenance import StoriesError, agency, content_chars, default_align, provenance
-from .similarity import EventIndex, StoryDoc, event_score, signals
+from .similarity import EventIndex, Features, StoryDoc, event_score, features, signals
 
 __all__ = [
-    "EventIndex", "StoriesError", "StoryDoc", "agency", "content_chars", "default_align", "event_score",
-    "group_stories", "provenance", "signals", "story_id",
+    "EventIndex", "Features", "StoriesError", "StoryDoc", "agency", "content_chars", "default_align",
+    "event_score", "features", "group_stories", "provenance", "signals", "story_id",
 ]

@@ -17,7 +17,7 @@ import pytest
 
 from wiretrace import Archive
 from wiretrace.archive import MIGRATIONS
-from wiretrace.ingest import PARALLEL_MIN
+from wiretrace.pool import PARALLEL_MIN
 from wiretrace.errors import ArchiveError, NotFound
 
 from conftest import EXAMPLES
@@ -158,15 +158,18 @@ def _dump(db: Path) -> dict:
 
 
 def _forkservers() -> list[int]:
-    """Live multiprocessing forkserver processes (extraction workers' parents)."""
+    """Live ORPHANED multiprocessing forkserver processes (worker pools' parents whose ingest
+    is gone: re-parented to init). A forkserver with a live parent belongs to a running
+    process (this pytest's own in-process ingests, another program) and is not a leak."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if b"multiprocessing.forkserver" in cmd and state != "Z":
+        state, ppid = fields[0], int(fields[1])
+        if b"multiprocessing.forkserver" in cmd and state != "Z" and ppid == 1:
             found.append(int(pid))
     return found
 

@@ -141,7 +141,8 @@ MIGRATIONS: list[str] = [
         first_utc TEXT,                    -- the same instants in UTC, for sorting and filters
         last_utc TEXT,
         size INTEGER NOT NULL,
-        outlets TEXT NOT NULL              -- JSON list of member outlets, sorted
+        outlets TEXT NOT NULL,             -- JSON list of member outlets, sorted
+        record BLOB NOT NULL               -- zlib JSON: the whole `wiretrace story` record
     );
     CREATE INDEX story_last ON story(last_utc);
     CREATE TABLE story_member (
@@ -311,11 +312,11 @@ class Archive:
         """Reprint clusters: articles joined by any relation but ``partial``."""
         return LinkStore(self).clusters()
 
-    def update_stories(self, *, rebuild: bool = False, progress=None):
+    def update_stories(self, *, rebuild: bool = False, progress=None, jobs: int | None = None):
         """Score new articles and regroup stories; see ``wiretrace.storying``."""
         from wiretrace.storying import update_stories
 
-        return update_stories(self, rebuild=rebuild, progress=progress)
+        return update_stories(self, rebuild=rebuild, progress=progress, jobs=jobs)
 
     def stories(self, **filters: Any) -> list[dict[str, Any]]:
         """Stories newest first (``since``, ``until``, ``outlet``, ``query``, ``limit``, ``offset``)."""
@@ -334,6 +335,27 @@ class Archive:
         from wiretrace.storying import search
 
         return search(self, query, limit=limit, offset=offset)
+
+    def story_of(self, article_id: str) -> str | None:
+        """The id of the story an article is in (None before stories are grouped)."""
+        found = StoryStore(self).stories_of([article_id])
+        return next(iter(found)) if found else None
+
+    def relations_of(self, article_id: str) -> list[dict[str, Any]]:
+        """The relations an article takes part in, either side, without evidence."""
+        rows = self.db.execute(
+            "SELECT a, b, relation, a_in_b, b_in_a FROM relation WHERE a = ?1 OR b = ?1 ORDER BY a, b",
+            (article_id,),
+        )
+        return [dict(r) for r in rows]
+
+    def outlets(self) -> list[str]:
+        """Every outlet named by a current article, sorted."""
+        rows = self.db.execute(
+            "SELECT DISTINCT a.outlet FROM article a JOIN capture c ON c.id = a.id "
+            "WHERE c.current = 1 AND a.outlet IS NOT NULL ORDER BY a.outlet"
+        )
+        return [r[0] for r in rows]
 
     def diff(self, a: str, b: str) -> dict[str, Any]:
         """The alignment of two articles (CLI.md ``diff --json``)."""
@@ -656,6 +678,18 @@ class LinkStore:
     def relation(self, a: str, b: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM relation WHERE a = ? AND b = ?", (a, b)).fetchone()
 
+    def edges(self) -> list[tuple[str, str, str]]:
+        """Every relation as ``(a, b, relation)``, without its evidence."""
+        return [tuple(r) for r in self.db.execute("SELECT a, b, relation FROM relation ORDER BY a, b")]
+
+    def clusters_of(self, ids: Iterable[str]) -> dict[str, str]:
+        """article id -> its reprint cluster, for those of ``ids`` in one."""
+        rows = self.db.execute(
+            "SELECT article, cluster FROM cluster_member WHERE article IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(ids)),),
+        )
+        return {r[0]: r[1] for r in rows}
+
     def relations_among(self, ids: Iterable[str]) -> list[sqlite3.Row]:
         """Relations whose two articles are both in ``ids``."""
         ids = sorted(set(ids))
@@ -692,9 +726,8 @@ class StoryStore:
     def current_articles(self) -> list[sqlite3.Row]:
         """What grouping needs of every current article, by id."""
         return self.db.execute(
-            "SELECT a.id, a.title, a.normalized, a.published, a.outlet, m.cluster, f.features "
+            "SELECT a.id, a.title, a.normalized, a.published, a.outlet, f.features "
             "FROM article a JOIN capture c ON c.id = a.id "
-            "LEFT JOIN cluster_member m ON m.article = a.id "
             "LEFT JOIN story_features f ON f.article = a.id WHERE c.current = 1 ORDER BY a.id"
         ).fetchall()
 
@@ -713,9 +746,11 @@ class StoryStore:
         self.db.executemany("DELETE FROM story WHERE id = ?", ((i,) for i in old))
         self.db.executemany(
             "INSERT INTO story (id, members, title, source, fullest, earliest, first_published, "
-            "last_published, first_utc, last_utc, size, outlets) VALUES (:id, :members, :title, :source, "
-            ":fullest, :earliest, :first_published, :last_published, :first_utc, :last_utc, :size, :outlets)",
-            [{**s, "outlets": json.dumps(s["outlets"], ensure_ascii=False)} for s in new],
+            "last_published, first_utc, last_utc, size, outlets, record) VALUES (:id, :members, :title, "
+            ":source, :fullest, :earliest, :first_published, :last_published, :first_utc, :last_utc, :size, "
+            ":outlets, :record)",
+            [{**s, "outlets": json.dumps(s["outlets"], ensure_ascii=False),
+              "record": zlib.compress(json.dumps(s["record"], ensure_ascii=False).encode(), 6)} for s in new],
         )
         self.db.executemany(
             "INSERT OR REPLACE INTO story_member (article, story) VALUES (?, ?)",
@@ -745,7 +780,8 @@ class StoryStore:
             ids = list(ids)
             where.append(f"s.id IN ({','.join('?' * len(ids))})")
             params.extend(ids)
-        sql = "SELECT s.* FROM story s"
+        sql = ("SELECT s.id, s.title, s.source, s.fullest, s.earliest, s.first_published, s.last_published, "
+               "s.size, s.outlets FROM story s")
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY s.last_utc IS NULL, s.last_utc DESC, s.id"
@@ -762,7 +798,7 @@ class StoryStore:
             ):
                 members[m[0]].append(m[1])
         return [
-            {**{k: r[k] for k in r.keys() if k != "members"}, "outlets": json.loads(r["outlets"]),
+            {**{k: r[k] for k in r.keys()}, "outlets": json.loads(r["outlets"]),
              "articles": members[r["id"]]}
             for r in rows
         ]
@@ -779,6 +815,12 @@ class StoryStore:
         if len(rows) > 1:
             raise NotFound(f"story id {prefix!r} is ambiguous: give more characters")
         return rows[0][0]
+
+    def record(self, story_id: str) -> dict[str, Any]:
+        row = self.db.execute("SELECT record FROM story WHERE id = ?", (story_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no story with id {story_id!r}")
+        return json.loads(zlib.decompress(row[0]))
 
     def stories_of(self, article_ids: Iterable[str]) -> set[str]:
         """The stories holding any of ``article_ids``."""

@@ -107,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", required=True, metavar="OUT", help="the file to write (replaced if it exists)")
     p.set_defaults(func=cmd_report)
 
+    p = sub.add_parser("serve", parents=[common], help="browse the archive in a web browser (read-only), with a JSON API")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.set_defaults(func=cmd_serve)
+
     p = sub.add_parser("export", parents=[common], help="write articles, relations or stories as jsonl, parquet or csv")
     p.add_argument("--what", required=True, choices=["articles", "relations", "stories"], help="which records")
     p.add_argument("--format", required=True, choices=["jsonl", "parquet", "csv"], help="file format")
@@ -294,6 +299,16 @@ def cmd_report(args) -> int:
 
     out = report(_archive(args, readonly=True), args.id, args.html)
     print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from wiretrace.archive import resolve_db
+    from wiretrace.web import serve
+
+    db = resolve_db(args.db)
+    print(f"wiretrace: serving {db} at http://{args.host}:{args.port}/ (read-only; Ctrl-C stops)", file=sys.stderr)
+    serve(db, host=args.host, port=args.port)
     return 0
 
 

@@ -19,10 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
-import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
@@ -31,6 +27,7 @@ from wiretrace.archive import Archive
 from wiretrace.extract import Template, extract, learn_template, template_key
 from wiretrace.model import Reject, article_id
 from wiretrace.normalize import matching_form
+from wiretrace.pool import PARALLEL_MIN, process_pool
 from wiretrace.progress import Progress, Quiet
 from wiretrace.readers import STDIN_SOURCE, ReadOptions, expand, read_path
 
@@ -49,10 +46,6 @@ TEMPLATE_SAMPLE = 500
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
-# Extraction is pure and CPU-bound, so it runs in worker processes (``jobs``,
-# default: every core). Below this many captures starting the workers (each
-# imports lxml, OpenCC and pypinyin, about half a second) costs more than it saves.
-PARALLEL_MIN = 400
 
 
 @dataclass
@@ -103,7 +96,7 @@ def ingest(
         from wiretrace.storying import update_stories
 
         summary.link = link_archive(archive, progress=progress)
-        summary.stories = update_stories(archive, progress=progress)
+        summary.stories = update_stories(archive, progress=progress, jobs=jobs)
     progress.stop()
     return summary
 
@@ -164,12 +157,9 @@ def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: i
     jobs = jobs or os.cpu_count() or 1
     pool = None
     if jobs > 1 and len(todo) >= PARALLEL_MIN:
-        pool = ProcessPoolExecutor(
-            jobs, mp_context=get_context("forkserver"), initializer=_init_worker,
-            initargs=(
-                {k: t.to_json() for k, t in templates.items() if k is not None and t is not None},
-                os.getpid(),
-            ),
+        # Extraction is pure and CPU-bound: worker processes, every core by default.
+        pool = process_pool(
+            jobs, _init_worker, ({k: t.to_json() for k, t in templates.items() if k is not None and t is not None},),
         )
     try:
         with archive.transaction():
@@ -197,20 +187,8 @@ def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: i
 _WORKER_TEMPLATES: dict[str, Template] = {}
 
 
-def _init_worker(templates_json: dict[str, str], main_pid: int) -> None:
+def _init_worker(templates_json: dict[str, str]) -> None:
     _WORKER_TEMPLATES.update({k: Template.from_json(v) for k, v in templates_json.items()})
-    threading.Thread(target=_exit_with, args=(main_pid,), daemon=True).start()
-
-
-def _exit_with(main_pid: int) -> None:
-    """End this worker when the ingest that started it is gone (killed, even
-    with SIGKILL, which gives the pool no chance to stop its workers)."""
-    while True:
-        time.sleep(1)
-        try:
-            os.kill(main_pid, 0)
-        except ProcessLookupError:
-            os._exit(1)
 
 
 def _clean(item, templates=None):

@@ -37,7 +37,8 @@ def stylesheet() -> str:
 
 def render(template: str, *, standalone: bool = False, **context: Any) -> str:
     css = stylesheet() if standalone else ""
-    return environment().get_template(template).render(standalone=standalone, css=css, q=None, **context)
+    context.setdefault("q", None)  # the search box of the header
+    return environment().get_template(template).render(standalone=standalone, css=css, **context)
 
 
 def diff_view(archive: Archive, a_id: str, b_id: str) -> dict[str, Any]:

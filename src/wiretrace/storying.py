@@ -16,7 +16,8 @@ committed in batches, the stories table is replaced in one transaction.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+import os
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -24,8 +25,9 @@ from wiretrace import link
 from wiretrace.archive import Archive, LinkStore, StoryStore
 from wiretrace.errors import NotFound
 from wiretrace.normalize import matching_form
+from wiretrace.pool import PARALLEL_MIN, process_pool
 from wiretrace.progress import Progress, Quiet
-from wiretrace.stories import EventIndex, Features, StoryDoc, features, group_stories, provenance
+from wiretrace.stories import EventIndex, Features, StoryDoc, features, group_stories, provenance, story_units
 from wiretrace.stories.similarity import when
 
 # Articles whose features are committed together: a killed run loses at most one batch.
@@ -43,8 +45,11 @@ class StorySummary:
         return asdict(self)
 
 
-def update_stories(archive: Archive, *, rebuild: bool = False, progress: Progress | None = None) -> StorySummary:
-    """Score the articles not scored yet, regroup every current article, store the stories."""
+def update_stories(
+    archive: Archive, *, rebuild: bool = False, progress: Progress | None = None, jobs: int | None = None,
+) -> StorySummary:
+    """Score the articles not scored yet (in ``jobs`` processes, default every core), regroup
+    every current article, store the stories."""
     progress = progress or Quiet()
     store = StoryStore(archive)
     summary = StorySummary()
@@ -54,27 +59,39 @@ def update_stories(archive: Archive, *, rebuild: bool = False, progress: Progres
     rows = store.current_articles()
     docs = [
         StoryDoc(
-            id=r["id"], text=r["normalized"], published=r["published"], cluster=r["cluster"],
+            id=r["id"], text=r["normalized"], published=r["published"],
             title=matching_form(r["title"]).text if r["title"] else "", outlet=r["outlet"],
         )
         for r in rows
     ]
-    feats = {r["id"]: Features.from_json(r["features"], r["published"]) for r in rows if r["features"]}
+    # Reprint units: what a story always keeps together (see stories.story_units).
+    units = story_units(LinkStore(archive).edges(), docs)
+    unit_of = {i: u[0] for u in units for i in u}
+    docs = [replace(d, cluster=unit_of.get(d.id)) for d in docs]
+    feats = {}
+    for r in rows:
+        f = Features.from_json(r["features"], r["published"]) if r["features"] else None
+        if f is not None:  # None: stored by an older feature definition, computed again
+            feats[r["id"]] = f
     todo = [d for d in docs if d.id not in feats]
     progress.start("stories", len(todo))
-    for start in range(0, len(todo), BATCH):
-        with archive.transaction():
-            for d in todo[start:start + BATCH]:
-                feats[d.id] = features(d)
-                store.put_features(d.id, feats[d.id].to_json())
-        progress.advance(len(todo[start:start + BATCH]))
+    jobs = jobs or os.cpu_count() or 1
+    pool = process_pool(jobs) if jobs > 1 and len(todo) >= PARALLEL_MIN else None
+    try:
+        for start in range(0, len(todo), BATCH):
+            window = todo[start:start + BATCH]
+            computed = pool.map(features, window, chunksize=16) if pool else map(features, window)
+            with archive.transaction():
+                for d, f in zip(window, computed):
+                    feats[d.id] = f
+                    store.put_features(d.id, f.to_json())
+            progress.advance(len(window))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     summary.scored = len(todo)
 
-    clusters: dict[str, list[str]] = {}
-    for d in docs:
-        if d.cluster:
-            clusters.setdefault(d.cluster, []).append(d.id)
-    groups = group_stories(docs, list(clusters.values()), EventIndex(docs, feats)) if docs else []
+    groups = group_stories(docs, units, EventIndex(docs, feats)) if docs else []
 
     known = store.members_hashes()
     keep, new = set(), []
@@ -106,19 +123,42 @@ def _aligner(archive: Archive):
 
 
 def _summary_row(archive: Archive, story: str, ids: list[str], members_hash: str) -> dict[str, Any]:
-    arts = [archive.article(i) for i in ids]
-    p = provenance(arts, _aligner(archive))
-    by_id = {a.id: a for a in arts}
-    stamps = sorted((when(a.published), a.published) for a in arts if when(a.published))
+    """The stored row of a story: its listing fields and its whole ``story`` record, so the
+    story page and ``wiretrace story`` read it instead of aligning members again."""
+    record = _record(archive, {"id": story, "kind": "story"}, ids)
+    stamps = sorted((when(m["published"]), m["published"]) for m in record["timeline"] if when(m["published"]))
     return {
-        "id": story, "members": members_hash, "articles": ids,
-        "title": _title(by_id[p["fullest"]], by_id[p["earliest"]], arts),
-        "source": p["source"], "fullest": p["fullest"], "earliest": p["earliest"],
+        "id": story, "members": members_hash, "articles": ids, "record": record,
+        "title": record["title"], "source": record["source"], "fullest": record["fullest"],
+        "earliest": record["earliest"],
         "first_published": stamps[0][1] if stamps else None,
         "last_published": stamps[-1][1] if stamps else None,
         "first_utc": _utc(stamps[0][0]) if stamps else None,
         "last_utc": _utc(stamps[-1][0]) if stamps else None,
-        "size": len(ids), "outlets": sorted({a.outlet for a in arts if a.outlet}),
+        "size": len(ids), "outlets": record["outlets"],
+    }
+
+
+def _record(archive: Archive, head: dict[str, Any], members: list[str]) -> dict[str, Any]:
+    """A story's (or cluster's) timeline, relations, provenance and per-member edits."""
+    arts = {i: archive.article(i) for i in members}
+    p = provenance(list(arts.values()), _aligner(archive))
+    cluster_of = LinkStore(archive).clusters_of(members)
+    fullest, earliest = arts[p["fullest"]], arts[p["earliest"]]
+    timeline = [
+        {"id": m["id"], "published": m["published"], "outlet": m["outlet"], "title": arts[m["id"]].title,
+         "url": arts[m["id"]].url, "cluster": cluster_of.get(m["id"]), "relation": m["relation"]}
+        for m in p["members"]
+    ]
+    relations = [
+        {k: r[k] for k in ("a", "b", "relation", "a_in_b", "b_in_a")}
+        for r in LinkStore(archive).relations_among(members)
+    ]
+    return {
+        **head, "title": _title(fullest, earliest, list(arts.values())), "source": p["source"],
+        "fullest": p["fullest"], "earliest": p["earliest"], "articles": sorted(members),
+        "outlets": sorted({a.outlet for a in arts.values() if a.outlet}),
+        "timeline": timeline, "relations": relations, "members": p["members"],
     }
 
 
@@ -170,35 +210,13 @@ def search(archive: Archive, query: str, limit: int = 50, offset: int = 0) -> li
 
 def story(archive: Archive, story_id: str) -> dict[str, Any]:
     """One story (``s…``) or reprint cluster (``c…``) with its timeline, relations among its
-    members and, per member, what it kept, dropped, added and changed against the fullest."""
-    store = StoryStore(archive)
+    members and, per member, what it kept, dropped, added and changed against the fullest.
+    A story's record is stored by ``update_stories``; a cluster's is computed here."""
     if story_id.startswith("c"):
         found = [c for c in archive.clusters() if c["id"].startswith(story_id)]
         if len(found) != 1 or len(story_id) < 2:
             why = "is ambiguous: give more characters" if len(found) > 1 else "names no reprint cluster"
             raise NotFound(f"cluster id {story_id!r} {why}")
-        members = found[0]["articles"]
-        head: dict[str, Any] = {"id": found[0]["id"], "kind": "cluster"}
-    else:
-        story_id = store.resolve(story_id)
-        members = store.stories(ids=[story_id])[0]["articles"]
-        head = {"id": story_id, "kind": "story"}
-    arts = {i: archive.article(i) for i in members}
-    p = provenance(list(arts.values()), _aligner(archive))
-    cluster_of = {a: c["id"] for c in archive.clusters() for a in c["articles"] if a in arts}
-    fullest, earliest = arts[p["fullest"]], arts[p["earliest"]]
-    timeline = [
-        {"id": m["id"], "published": m["published"], "outlet": m["outlet"], "title": arts[m["id"]].title,
-         "url": arts[m["id"]].url, "cluster": cluster_of.get(m["id"]), "relation": m["relation"]}
-        for m in p["members"]
-    ]
-    relations = [
-        {k: r[k] for k in ("a", "b", "relation", "a_in_b", "b_in_a")}
-        for r in LinkStore(archive).relations_among(members)
-    ]
-    return {
-        **head, "title": _title(fullest, earliest, list(arts.values())), "source": p["source"],
-        "fullest": p["fullest"], "earliest": p["earliest"], "articles": sorted(members),
-        "outlets": sorted({a.outlet for a in arts.values() if a.outlet}),
-        "timeline": timeline, "relations": relations, "members": p["members"],
-    }
+        return _record(archive, {"id": found[0]["id"], "kind": "cluster"}, found[0]["articles"])
+    store = StoryStore(archive)
+    return store.record(store.resolve(story_id))

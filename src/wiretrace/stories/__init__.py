@@ -10,11 +10,11 @@ See docs/stories.md for the method and every knob.
 
 from __future__ import annotations
 
-from .grouping import group_stories, story_id
+from .grouping import group_stories, story_id, story_units
 from .provenance import StoriesError, agency, content_chars, default_align, provenance
 from .similarity import EventIndex, Features, StoryDoc, event_score, features, signals
 
 __all__ = [
     "EventIndex", "Features", "StoriesError", "StoryDoc", "agency", "content_chars", "default_align",
-    "event_score", "features", "group_stories", "provenance", "signals", "story_id",
+    "event_score", "features", "group_stories", "provenance", "signals", "story_id", "story_units",
 ]

@@ -27,7 +27,7 @@ from wiretrace.archive import Archive
 from wiretrace.extract import Template, extract, learn_template, template_key
 from wiretrace.model import Reject, article_id
 from wiretrace.normalize import matching_form
-from wiretrace.pool import PARALLEL_MIN, process_pool
+from wiretrace.pool import Workers
 from wiretrace.progress import Progress, Quiet
 from wiretrace.readers import STDIN_SOURCE, ReadOptions, expand, read_path
 
@@ -154,32 +154,20 @@ def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: i
             templates[key], hashes[key] = _template(archive, key)
     todo = archive.captures_to_extract(hashes)
     progress.start("extracting", len(todo))
-    jobs = jobs or os.cpu_count() or 1
-    pool = None
-    if jobs > 1 and len(todo) >= PARALLEL_MIN:
-        # Extraction is pure and CPU-bound: worker processes, every core by default.
-        pool = process_pool(
-            jobs, _init_worker, ({k: t.to_json() for k, t in templates.items() if k is not None and t is not None},),
-        )
-    try:
-        with archive.transaction():
-            for start in range(0, len(todo), BATCH):
-                window = todo[start:start + BATCH]
-                items = [(archive.document(cap.id), cap.outlet_key) for cap in window]
-                if pool is not None:
-                    results = pool.map(_clean, items, chunksize=16)
-                else:
-                    results = (_clean(item, templates) for item in items)
-                for cap, (article, text, offsets) in zip(window, results):
-                    archive.put_article(
-                        article, text, offsets, hashes.get(cap.outlet_key),
-                        matching_form(article.title).text if article.title else "",
-                    )
-                    progress.advance()
-                archive.checkpoint()
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    # Extraction is pure and CPU-bound: worker processes, every core by default.
+    worker_templates = {k: t.to_json() for k, t in templates.items() if k is not None and t is not None}
+    with Workers(jobs, len(todo), _init_worker, (worker_templates,)) as workers, archive.transaction():
+        for start in range(0, len(todo), BATCH):
+            window = todo[start:start + BATCH]
+            items = [(archive.document(cap.id), cap.outlet_key) for cap in window]
+            results = workers.map(_clean, items, inline=lambda item: _clean(item, templates))
+            for cap, (article, text, offsets) in zip(window, results):
+                archive.put_article(
+                    article, text, offsets, hashes.get(cap.outlet_key),
+                    matching_form(article.title).text if article.title else "",
+                )
+                progress.advance()
+            archive.checkpoint()
     return len(todo)
 
 

@@ -10,13 +10,51 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
+from typing import Any
 
 # Below this many items starting the workers (each imports its stage's libraries, about half
 # a second to a second) costs more than it saves.
 PARALLEL_MIN = 400
+
+
+class Workers:
+    """``jobs`` worker processes for a stage with ``n_items`` to do (none when it does not pay),
+    falling back to this process when they die: a script that calls wiretrace without an
+    ``if __name__ == "__main__":`` guard makes every worker re-run the script and crash, and
+    that must cost speed, not the run."""
+
+    def __init__(self, jobs: int | None, n_items: int, initializer: Callable | None = None, initargs: tuple = ()):
+        jobs = jobs or os.cpu_count() or 1
+        self.pool = process_pool(jobs, initializer, initargs) if jobs > 1 and n_items >= PARALLEL_MIN else None
+
+    def map(self, fn: Callable, items: Sequence, inline: Callable | None = None) -> list[Any]:
+        """``fn`` over ``items`` in the workers, in order; ``inline`` (default ``fn``) here."""
+        if self.pool is not None:
+            try:
+                return list(self.pool.map(fn, items, chunksize=16))
+            except BrokenProcessPool:
+                warnings.warn(
+                    "wiretrace: worker processes died (a script without an `if __name__ == \"__main__\":` "
+                    "guard?); going on in one process", RuntimeWarning, stacklevel=2,
+                )
+                self.close()
+        return [(inline or fn)(x) for x in items]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 def process_pool(jobs: int, initializer: Callable | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:

@@ -16,7 +16,6 @@ committed in batches, the stories table is replaced in one transaction.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -25,7 +24,7 @@ from wiretrace import link
 from wiretrace.archive import Archive, LinkStore, StoryStore
 from wiretrace.errors import NotFound
 from wiretrace.normalize import matching_form
-from wiretrace.pool import PARALLEL_MIN, process_pool
+from wiretrace.pool import Workers
 from wiretrace.progress import Progress, Quiet
 from wiretrace.stories import EventIndex, Features, StoryDoc, features, group_stories, provenance, story_units
 from wiretrace.stories.similarity import when
@@ -75,20 +74,15 @@ def update_stories(
             feats[r["id"]] = f
     todo = [d for d in docs if d.id not in feats]
     progress.start("stories", len(todo))
-    jobs = jobs or os.cpu_count() or 1
-    pool = process_pool(jobs) if jobs > 1 and len(todo) >= PARALLEL_MIN else None
-    try:
+    with Workers(jobs, len(todo)) as workers:
         for start in range(0, len(todo), BATCH):
             window = todo[start:start + BATCH]
-            computed = pool.map(features, window, chunksize=16) if pool else map(features, window)
+            computed = workers.map(features, window)
             with archive.transaction():
                 for d, f in zip(window, computed):
                     feats[d.id] = f
                     store.put_features(d.id, f.to_json())
             progress.advance(len(window))
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
     summary.scored = len(todo)
 
     groups = group_stories(docs, units, EventIndex(docs, feats)) if docs else []

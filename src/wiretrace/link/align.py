@@ -45,6 +45,8 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Protocol
 
+import numpy as np
+
 from wiretrace.model import Passage
 
 GRAM = 3
@@ -93,6 +95,7 @@ class _Side:
     content: list[list[int]]  # per sentence: normalized positions of content chars
     grams: list[set[str]]
     inv: dict[str, list[int]]  # trigram -> sentences holding it
+    positions: np.ndarray  # every content position, ascending (the sentences' content, flat)
 
 
 
@@ -125,7 +128,8 @@ def _side(text: str) -> _Side:
     for j, g in enumerate(grams):
         for x in g:
             inv[x].append(j)
-    return _Side(text, sents, content, grams, dict(inv))
+    flat = np.fromiter((p for c in content for p in c), dtype=np.int64)
+    return _Side(text, sents, content, grams, dict(inv), flat)
 
 
 def _scored_pairs(a: _Side, b: _Side) -> list[tuple[int, int]]:
@@ -159,21 +163,16 @@ def _blocks(pa: list[int], pb: list[int], a: _Side, b: _Side, min_block: int) ->
     return ma, mb
 
 
-def _content_runs(text: str, unmatched: set[int]) -> list[tuple[int, int]]:
-    """Group unmatched content positions into spans that only punctuation/space interrupts."""
-    runs: list[tuple[int, int]] = []
-    cur: tuple[int, int] | None = None
-    for i, ch in enumerate(text):
-        if not ch.isalnum():
-            continue
-        if i in unmatched:
-            cur = (cur[0], i + 1) if cur else (i, i + 1)
-        elif cur:
-            runs.append(cur)
-            cur = None
-    if cur:
-        runs.append(cur)
-    return runs
+def _content_runs(side: _Side, matched: set[int]) -> list[tuple[int, int]]:
+    """Group the unmatched content positions into spans that only punctuation/space interrupts:
+    maximal runs of unmatched positions in the flat content order, as [first, last + 1)."""
+    pos = side.positions
+    if not len(pos):
+        return []
+    free = ~np.isin(pos, np.fromiter(matched, dtype=np.int64, count=len(matched)))
+    edges = np.diff(np.concatenate(([False], free, [False])).astype(np.int8))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [(int(pos[s]), int(pos[e - 1]) + 1) for s, e in zip(starts, ends)]
 
 
 def align(a_body: str, a_norm: NormalizedLike, b_body: str, b_norm: NormalizedLike) -> Alignment:
@@ -263,8 +262,6 @@ def align(a_body: str, a_norm: NormalizedLike, b_body: str, b_norm: NormalizedLi
         al.longest_passage = max(al.longest_passage, len(set(ma)))
     al.passages.sort(key=lambda p: (p.a, p.b))
 
-    all_a = {p for c in a.content for p in c}
-    all_b = {p for c in b.content for p in c}
-    al.only_a = [tuple(a_norm.to_original(s, e)) for s, e in _content_runs(a.text, all_a - matched_a)]
-    al.only_b = [tuple(b_norm.to_original(s, e)) for s, e in _content_runs(b.text, all_b - matched_b)]
+    al.only_a = [tuple(a_norm.to_original(s, e)) for s, e in _content_runs(a, matched_a)]
+    al.only_b = [tuple(b_norm.to_original(s, e)) for s, e in _content_runs(b, matched_b)]
     return al

@@ -9,7 +9,8 @@ The same stages as ``wiretrace.ingest``, on executors:
    to ``readers.read_bytes``. Bad input is a reject row; the job goes on.
 2. captures: one row per (source, sha256), the first read; when a source was
    read in several versions the last one read is current (as the archive's
-   ``add_capture`` decides).
+   ``add_capture`` decides). A source's versions all come from one file, so
+   this is settled in the read task, with no shuffle.
 3. templates: per outlet key, the ``TEMPLATE_SAMPLE`` smallest ids of its current
    captures (a window by outlet key), learnt by ``ingest.learn`` in one task per
    outlet, collected and broadcast.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from wiretrace.ingest import DEFAULT_MAX_BYTES, TEMPLATE_SAMPLE
 from wiretrace.model import Reject
@@ -35,7 +37,7 @@ READ = Schema([
     ("file", "long"), ("rec", "long"), ("source", "string"), ("reason", "string"), ("id", "string"),
     ("sha256", "string"), ("format", "string"), ("encoding", "string"), ("content_type", "string"),
     ("content", "string"), ("meta", "string"), ("warnings", "string"), ("outlet_key", "string"),
-    ("data", "binary"),
+    ("data", "binary"), ("previous", "string"), ("current", "boolean"),
 ])
 TEMPLATES = Schema([("outlet_key", "string"), ("hash", "string"), ("sample", "string"), ("body", "string")])
 EXTRACTED = Schema([
@@ -82,20 +84,41 @@ def list_inputs(paths: Iterable[str], exclude: Iterable[str] = ()) -> Inputs:
 # -- executor functions (module level: pickled by reference, run in the workers) ----------
 
 
-def _capture_row(out: Rows, file: int, rec: int, doc) -> None:
+def _file_rows(out: Rows, file: int, path: str, items) -> None:
+    """The captures and rejects of one file as READ rows. Every version of a source
+    comes from one file (a source is the file's path, ``!member`` or ``#key``), so
+    the archive's rules are applied here, without a shuffle: a (source, sha256)
+    read again is skipped, and a source read in several versions has the last one
+    current, each pointing to the one before (``Archive.add_capture``)."""
     from wiretrace.archive import meta_json, warnings_json
     from wiretrace.extract import template_key
     from wiretrace.model import article_id
 
-    if isinstance(doc, Reject):
-        out.add(file=file, rec=rec, source=doc.source, reason=doc.reason)
-        return
-    out.add(
-        file=file, rec=rec, source=doc.source, id=article_id(doc.source, doc.sha256), sha256=doc.sha256,
-        format=doc.format, encoding=doc.encoding, content_type=doc.content_type, content=doc.content,
-        meta=meta_json(doc.meta), warnings=warnings_json(doc.warnings), outlet_key=template_key(doc),
-        data=doc.data,
-    )
+    got: list = []
+    try:
+        got.extend(items)
+    except Exception as exc:  # a reader bug must not end the job: the file is a reject
+        got.append(Reject(path, f"cannot read: {type(exc).__name__}: {exc}"))
+    seen: set[str] = set()
+    latest: dict[str, str] = {}  # source -> id of its version read last
+    docs = []
+    for rec, doc in enumerate(got):
+        if isinstance(doc, Reject):
+            out.add(file=file, rec=rec, source=doc.source, reason=doc.reason)
+            continue
+        capture_id = article_id(doc.source, doc.sha256)
+        if capture_id in seen:
+            continue
+        seen.add(capture_id)
+        docs.append((rec, capture_id, latest.get(doc.source), doc))
+        latest[doc.source] = capture_id
+    for rec, capture_id, previous, doc in docs:
+        out.add(
+            file=file, rec=rec, source=doc.source, id=capture_id, sha256=doc.sha256,
+            format=doc.format, encoding=doc.encoding, content_type=doc.content_type, content=doc.content,
+            meta=meta_json(doc.meta), warnings=warnings_json(doc.warnings), outlet_key=template_key(doc),
+            data=doc.data, previous=previous, current=latest[doc.source] == capture_id,
+        )
 
 
 def read_files(max_bytes: int):
@@ -108,14 +131,9 @@ def read_files(max_bytes: int):
         out = Rows(READ)
         for batch in batches:
             for file, path in zip(pylist(batch, "file"), pylist(batch, "path")):
-                rec = 0
-                try:
-                    for rec, doc in enumerate(read_path(path, options)):
-                        _capture_row(out, file, rec, doc)
-                        if out.full():
-                            yield out.flush()
-                except Exception as exc:  # a reader bug must not end the job: the file is a reject
-                    _capture_row(out, file, rec + 1, Reject(os.path.abspath(path), f"cannot read: {type(exc).__name__}: {exc}"))
+                _file_rows(out, file, os.path.abspath(path), read_path(path, options))
+                if out.full():
+                    yield out.flush()
         yield from out.drain()
 
     return run
@@ -134,16 +152,13 @@ def read_blobs(max_bytes: int):
             for row in rows(batch, ["file", "path", "length", "content"]):
                 path, file = row["path"], row["file"]
                 if row["length"] > max_bytes:
-                    _capture_row(out, file, 0, Reject(path, over_limit_reason(row["length"], max_bytes)))
-                    continue
-                name = path.rstrip("/").rsplit("/", 1)[-1]
-                try:
-                    for rec, doc in enumerate(read_bytes(path, row["content"], options, name=name)):
-                        _capture_row(out, file, rec, doc)
-                        if out.full():
-                            yield out.flush()
-                except Exception as exc:
-                    _capture_row(out, file, 0, Reject(path, f"cannot read: {type(exc).__name__}: {exc}"))
+                    items = [Reject(path, over_limit_reason(row["length"], max_bytes))]
+                else:
+                    name = path.rstrip("/").rsplit("/", 1)[-1]
+                    items = read_bytes(path, row["content"], options, name=name)
+                _file_rows(out, file, path, items)
+                if out.full():
+                    yield out.flush()
         yield from out.drain()
 
     return run
@@ -232,20 +247,6 @@ def read_df(spark, inputs: Inputs, *, max_bytes: int = DEFAULT_MAX_BYTES, partit
     return out
 
 
-def versions(read):
-    """Captures (no rejects), one row per id, with ``previous`` and ``current`` as
-    the archive would set them reading the same inputs in the same order."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    caps = read.where(F.col("reason").isNull()).drop("reason")
-    first = Window.partitionBy("id").orderBy("file", "rec")
-    caps = caps.withColumn("_n", F.row_number().over(first)).where("_n = 1").drop("_n")
-    by_source = Window.partitionBy("source").orderBy("file", "rec")
-    return (caps.withColumn("previous", F.lag("id").over(by_source))
-                .withColumn("current", F.lead("id").over(by_source).isNull()))
-
-
 def learn_templates(spark, captures, sample: int = TEMPLATE_SAMPLE) -> list[dict]:
     """Each outlet key's template, learnt from the ``sample`` smallest ids of its current captures."""
     from pyspark.sql import Window
@@ -264,17 +265,22 @@ def run(spark, inputs: Inputs, out: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
+    from wiretrace.spark.link import Clock
+
+    clock = Clock()
     base = out.rstrip("/")
     read = read_df(spark, inputs, max_bytes=max_bytes, partitions=partitions).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        versions(read).write.mode("overwrite").parquet(f"{base}/captures")
+        read.where(F.col("reason").isNull()).drop("reason").write.mode("overwrite").parquet(f"{base}/captures")
         read_rejects = read.where(F.col("reason").isNotNull()).select("source", "reason")
         read_rejects = read_rejects.localCheckpoint(eager=True)
     finally:
         read.unpersist()
+    clock.lap("read")
     captures = spark.read.parquet(f"{base}/captures")
 
     templates = learn_templates(spark, captures)
+    clock.lap("templates")
     spark.createDataFrame(templates, TEMPLATES.ddl).coalesce(1).write.mode("overwrite").parquet(f"{base}/templates")
     known = spark.sparkContext.broadcast({t["outlet_key"]: (t["body"], t["hash"]) for t in templates})
 
@@ -289,4 +295,9 @@ def run(spark, inputs: Inputs, out: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
     finally:
         extracted.unpersist()
         known.unpersist()
-    return {t: spark.read.parquet(f"{base}/{t}").count() for t in ("captures", "rejects", "templates", "articles")}
+    clock.lap("extract")
+    counts: dict[str, Any] = {
+        t: spark.read.parquet(f"{base}/{t}").count() for t in ("captures", "rejects", "templates", "articles")
+    }
+    counts["seconds"] = clock.laps
+    return counts

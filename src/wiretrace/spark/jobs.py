@@ -42,13 +42,15 @@ def ingest_job(
     with running(spark, master) as s:
         layout.remove_manifest(out, s)
         counts = ingest_stage.run(s, inputs, out, max_bytes=max_bytes, partitions=partitions)
+        seconds = counts.pop("seconds")
         extra: dict[str, Any] = {}
         if link:
             articles = s.read.parquet(f"{out}/articles")
             got = link_stage.run(s, articles, out, batch=batch, max_postings=max_postings)
             extra = _link_extra(got)
+            seconds.update(got["seconds"])
             counts.update({t: got[t] for t in ("linked", "relations", "clusters")})
-        manifest = layout.manifest("ingest", counts, **extra)
+        manifest = layout.manifest("ingest", counts, seconds=seconds, master=s.sparkContext.master, **extra)
         layout.write_manifest(out, manifest, s)
     return manifest
 
@@ -78,7 +80,8 @@ def link_job(
             articles = s.read.parquet(source)
         got = link_stage.run(s, articles, out, edges=edges, batch=batch, max_postings=max_postings)
         counts = {t: got[t] for t in ("linked", "relations", "clusters")}
-        manifest = layout.manifest("link", counts, **_link_extra(got))
+        manifest = layout.manifest("link", counts, seconds=got["seconds"], master=s.sparkContext.master,
+                                   **_link_extra(got))
         layout.write_manifest(out, manifest, s)
     return manifest
 

@@ -25,6 +25,9 @@ The same stages as ``wiretrace.linking``, on executors, with the same result:
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from wiretrace.link.lsh import MAX_POSTINGS, MIN_SHARED_ANCHORS, SHORT_ANCHORS
 from wiretrace.linking import BATCH
 from wiretrace.spark.arrow import Rows, Schema, rows
@@ -230,20 +233,41 @@ def tables(spark, articles, *, edges=None, batch: int = BATCH, max_postings: int
 
 
 def run(spark, articles, out: str, *, edges=None, batch: int = BATCH,
-        max_postings: int = MAX_POSTINGS) -> dict[str, int]:
+        max_postings: int = MAX_POSTINGS) -> dict[str, Any]:
     """Write the linked, relations and clusters tables of ``articles`` into ``out``;
-    returns row counts, and ``candidates`` and ``new`` (articles linked now)."""
+    returns row counts, ``candidates``, ``new`` (articles linked now),
+    ``cluster_ids`` and ``seconds`` per step."""
     base = out.rstrip("/")
+    clock = Clock()
     made = tables(spark, articles, edges=edges, batch=batch, max_postings=max_postings)
+    clock.lap("keys")
     try:
-        made["linked"].write.mode("overwrite").parquet(f"{base}/linked")
+        counts: dict[str, Any] = {"candidates": made["_pairs"].count()}
+        clock.lap("candidates")
         made["relations"].write.mode("overwrite").parquet(f"{base}/relations")
+        clock.lap("verify")
         made["clusters"].write.mode("overwrite").parquet(f"{base}/clusters")
-        counts = {t: spark.read.parquet(f"{base}/{t}").count() for t in ("linked", "relations", "clusters")}
-        counts["candidates"] = made["_pairs"].count()
+        clock.lap("clusters")
+        made["linked"].write.mode("overwrite").parquet(f"{base}/linked")
+        clock.lap("write")
+        counts.update({t: spark.read.parquet(f"{base}/{t}").count() for t in ("linked", "relations", "clusters")})
         counts["new"] = spark.read.parquet(f"{base}/linked").where("new").count()
         counts["cluster_ids"] = spark.read.parquet(f"{base}/clusters").select("cluster").distinct().count()
     finally:
         for name in ("relations", "_pairs", "_docs"):
             made[name].unpersist()
+    counts["seconds"] = clock.laps
     return counts
+
+
+class Clock:
+    """Seconds per step of a job (each step ends with an action, so the time is its own)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(self.laps.get(name, 0.0) + now - self._t, 2)
+        self._t = now

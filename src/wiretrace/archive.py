@@ -255,17 +255,38 @@ class Archive:
 
     # -- the public API (pipelines live in their own modules) ---------------
 
-    def ingest(self, paths: Iterable[str], **options: Any):
-        """Read, extract, normalize and link captures; see ``wiretrace.ingest.ingest``."""
+    def ingest(self, paths: Iterable[str], *, engine: str = "local", **options: Any):
+        """Read, extract, normalize and link captures; see ``wiretrace.ingest.ingest``.
+        ``engine="spark"`` runs the stages on Spark (options ``master``, ``out``,
+        ``partitions``; see ``wiretrace.spark.ingest_archive``) and imports the result."""
+        if engine == "spark":
+            from wiretrace.spark.jobs import ingest_archive
+
+            return ingest_archive(self, paths, **options)
+        _engine(engine)
         from wiretrace.ingest import ingest
 
         return ingest(self, paths, **options)
 
-    def link(self, *, rebuild: bool = False, progress=None):
-        """Find relations among articles not linked yet; see ``wiretrace.linking``."""
+    def link(self, *, rebuild: bool = False, progress=None, engine: str = "local", **options: Any):
+        """Find relations among articles not linked yet; see ``wiretrace.linking``.
+        ``engine="spark"`` links on Spark with the same result (options ``master``,
+        ``out``; see ``wiretrace.spark.link_archive``)."""
+        if engine == "spark":
+            from wiretrace.spark.jobs import link_archive as spark_link
+
+            return spark_link(self, rebuild=rebuild, **options)
+        _engine(engine)
         from wiretrace.linking import link_archive
 
         return link_archive(self, rebuild=rebuild, progress=progress)
+
+    def import_spark(self, path: str | os.PathLike):
+        """Store a Spark job's output folder in this archive, in one transaction;
+        importing it again adds nothing. See ``wiretrace.spark.importer``."""
+        from wiretrace.spark.importer import import_output
+
+        return import_output(self, path)
 
     def relations(self) -> Iterator[dict[str, Any]]:
         """Every relation, ``a`` the earlier article, with its evidence."""
@@ -610,6 +631,16 @@ class LinkStore:
         for row in self.db.execute("SELECT cluster, article FROM cluster_member ORDER BY cluster, article"):
             groups.setdefault(row[0], []).append(row[1])
         return [{"id": k, "articles": v} for k, v in groups.items()]
+
+
+ENGINES = ("local", "spark")
+
+
+def _engine(engine: str) -> None:
+    from wiretrace.errors import UsageError
+
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
 
 
 def evidence_json(evidence: dict) -> str:

@@ -83,6 +83,8 @@ def session(master: str | None = None, *, shuffle_partitions: int | None = None,
         # Python workers must import this wiretrace: run them with this interpreter.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        # every socket on the loopback: no network, and no "resolves to a loopback address" guess
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.master(master)
     for key, value in settings.items():
         builder = builder.config(key, value)

@@ -77,6 +77,14 @@ def session(master: str | None = None, *, shuffle_partitions: int | None = None,
     require_pyspark()
     from pyspark.sql import SparkSession
 
+    if master is None and os.environ.get("PYSPARK_GATEWAY_PORT"):
+        # launched by spark-submit: the master, memory and the rest are its settings
+        builder = SparkSession.builder.config("spark.ui.showConsoleProgress", "false")
+        if shuffle_partitions:
+            builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        for key, value in (conf or {}).items():
+            builder = builder.config(key, str(value))
+        return builder.getOrCreate()
     master = master or os.environ.get("WIRETRACE_SPARK_MASTER") or DEFAULT_MASTER
     settings = builder_conf(master, shuffle_partitions=shuffle_partitions, driver_memory=driver_memory, conf=conf)
     if is_local_master(master):

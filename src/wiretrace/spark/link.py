@@ -188,15 +188,12 @@ def candidates(spark, docs, *, batch: int = BATCH, max_postings: int = MAX_POSTI
     return shared.where(keep).select("x", "y")
 
 
-def tables(spark, articles, *, edges=None, batch: int = BATCH, max_postings: int = MAX_POSTINGS):
-    """The linked, relations and clusters DataFrames of ``articles`` (ARTICLE columns,
-    optionally ``linked``: already linked in the archive). ``edges`` (a, b, relation)
-    are relations stored before, joined into the clusters."""
+def tables(spark, articles, *, batch: int = BATCH, max_postings: int = MAX_POSTINGS):
+    """The linked and relations DataFrames of ``articles`` (ARTICLE columns,
+    optionally ``linked``: already linked in the archive), lazily (candidate pairs
+    and keyed articles are persisted: the caller unpersists ``_pairs`` and ``_docs``)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
-
-    from wiretrace.link import REPRINT_TYPES
-    from wiretrace.spark.components import components
 
     articles = with_normalized(articles)
     if "linked" not in articles.columns:
@@ -221,15 +218,24 @@ def tables(spark, articles, *, edges=None, batch: int = BATCH, max_postings: int
     joined = (pairs.join(side("x"), F.col("x") == F.col("x_idx"))
                    .join(side("y"), F.col("y") == F.col("y_idx")))
     relations = joined.select(*(f"{s}_{c}" for s in "xy" for c in ARTICLE)).mapInArrow(verify_pairs, RELATIONS.ddl)
-    relations = relations.persist(StorageLevel.MEMORY_AND_DISK)
 
     linked = docs.select(F.col("id").alias("article"), "signature", "keys", (~F.col("linked")).alias("new"))
+    return {"linked": linked, "relations": relations, "_pairs": pairs, "_docs": docs}
+
+
+def clusters(relations, edges=None):
+    """CLUSTERS rows: the components of the reprint-type relations (and of the
+    stored ``edges``), named by ``link.cluster_id``."""
+    from pyspark.sql import functions as F
+
+    from wiretrace.link import REPRINT_TYPES
+    from wiretrace.spark.components import components
+
     reprints = relations.where(F.col("relation").isin(*sorted(REPRINT_TYPES))).select("a", "b")
     if edges is not None:
         reprints = reprints.unionByName(edges.where(F.col("relation").isin(*sorted(REPRINT_TYPES))).select("a", "b"))
     roots = components(reprints.select(F.col("a").alias("u"), F.col("b").alias("v")))
-    clusters = roots.select(F.col("node").alias("article"), "root").mapInArrow(name_clusters, CLUSTERS.ddl)
-    return {"linked": linked, "relations": relations, "clusters": clusters, "_pairs": pairs, "_docs": docs}
+    return roots.select(F.col("node").alias("article"), "root").mapInArrow(name_clusters, CLUSTERS.ddl)
 
 
 def run(spark, articles, out: str, *, edges=None, batch: int = BATCH,
@@ -239,14 +245,14 @@ def run(spark, articles, out: str, *, edges=None, batch: int = BATCH,
     ``cluster_ids`` and ``seconds`` per step."""
     base = out.rstrip("/")
     clock = Clock()
-    made = tables(spark, articles, edges=edges, batch=batch, max_postings=max_postings)
+    made = tables(spark, articles, batch=batch, max_postings=max_postings)
     clock.lap("keys")
     try:
         counts: dict[str, Any] = {"candidates": made["_pairs"].count()}
         clock.lap("candidates")
         made["relations"].write.mode("overwrite").parquet(f"{base}/relations")
         clock.lap("verify")
-        made["clusters"].write.mode("overwrite").parquet(f"{base}/clusters")
+        clusters(spark.read.parquet(f"{base}/relations"), edges).write.mode("overwrite").parquet(f"{base}/clusters")
         clock.lap("clusters")
         made["linked"].write.mode("overwrite").parquet(f"{base}/linked")
         clock.lap("write")
@@ -254,7 +260,7 @@ def run(spark, articles, out: str, *, edges=None, batch: int = BATCH,
         counts["new"] = spark.read.parquet(f"{base}/linked").where("new").count()
         counts["cluster_ids"] = spark.read.parquet(f"{base}/clusters").select("cluster").distinct().count()
     finally:
-        for name in ("relations", "_pairs", "_docs"):
+        for name in ("_pairs", "_docs"):
             made[name].unpersist()
     counts["seconds"] = clock.laps
     return counts

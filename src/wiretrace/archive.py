@@ -196,6 +196,29 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def meta_json(meta: dict[str, Any]) -> str:
+    """A capture's ``meta`` as the archive stores it (and as extraction reads it back)."""
+    return json.dumps(meta, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def warnings_json(warnings: Iterable[str]) -> str:
+    return json.dumps(list(warnings), ensure_ascii=False)
+
+
+def stored_document(
+    source: str, data: bytes, format: str, encoding: str, content: str, content_type: str,
+    meta: str, warnings: str,
+) -> RawDocument:
+    """The RawDocument of a stored capture: its JSON columns decoded. Extraction
+    always reads this form (a re-extraction reads it from the archive), so an
+    engine that extracts elsewhere (Spark) goes through it too and sees the same
+    ``meta`` values."""
+    return RawDocument(
+        source=source, data=data, format=format, encoding=encoding, content=content,
+        content_type=content_type, meta=json.loads(meta), warnings=tuple(json.loads(warnings)),
+    )
+
+
 class Archive:
     """A wiretrace archive in one SQLite file.
 
@@ -287,17 +310,38 @@ class Archive:
 
     # -- the public API (pipelines live in their own modules) ---------------
 
-    def ingest(self, paths: Iterable[str], **options: Any):
-        """Read, extract, normalize and link captures; see ``wiretrace.ingest.ingest``."""
+    def ingest(self, paths: Iterable[str], *, engine: str = "local", **options: Any):
+        """Read, extract, normalize and link captures; see ``wiretrace.ingest.ingest``.
+        ``engine="spark"`` runs the stages on Spark (options ``master``, ``out``,
+        ``partitions``; see ``wiretrace.spark.ingest_archive``) and imports the result."""
+        if engine == "spark":
+            from wiretrace.spark.jobs import ingest_archive
+
+            return ingest_archive(self, paths, **options)
+        _engine(engine)
         from wiretrace.ingest import ingest
 
         return ingest(self, paths, **options)
 
-    def link(self, *, rebuild: bool = False, progress=None):
-        """Find relations among articles not linked yet; see ``wiretrace.linking``."""
+    def link(self, *, rebuild: bool = False, progress=None, engine: str = "local", **options: Any):
+        """Find relations among articles not linked yet; see ``wiretrace.linking``.
+        ``engine="spark"`` links on Spark with the same result (options ``master``,
+        ``out``; see ``wiretrace.spark.link_archive``)."""
+        if engine == "spark":
+            from wiretrace.spark.jobs import link_archive as spark_link
+
+            return spark_link(self, rebuild=rebuild, **options)
+        _engine(engine)
         from wiretrace.linking import link_archive
 
         return link_archive(self, rebuild=rebuild, progress=progress)
+
+    def import_spark(self, path: str | os.PathLike):
+        """Store a Spark job's output folder in this archive, in one transaction;
+        importing it again adds nothing. See ``wiretrace.spark.importer``."""
+        from wiretrace.spark.importer import import_output
+
+        return import_output(self, path)
 
     def relations(self) -> Iterator[dict[str, Any]]:
         """Every relation, ``a`` the earlier article, with its evidence."""
@@ -480,8 +524,7 @@ class Archive:
             (
                 capture_id, doc.source, sha, doc.format, doc.encoding, doc.content_type,
                 zlib.compress(doc.content.encode("utf-8"), 6),
-                json.dumps(doc.meta, ensure_ascii=False, default=str, sort_keys=True),
-                json.dumps(list(doc.warnings), ensure_ascii=False),
+                meta_json(doc.meta), warnings_json(doc.warnings),
                 outlet_key, now_iso(), previous,
             ),
         )
@@ -515,15 +558,10 @@ class Archive:
         row = self.db.execute("SELECT * FROM capture WHERE id = ?", (capture_id,)).fetchone()
         if row is None:
             raise NotFound(f"no capture with id {capture_id!r}")
-        return RawDocument(
-            source=row["source"],
-            data=self.raw_bytes(row["sha256"]),
-            format=row["format"],
-            encoding=row["encoding"],
-            content=zlib.decompress(row["content"]).decode("utf-8"),
-            content_type=row["content_type"],
-            meta=json.loads(row["meta"]),
-            warnings=tuple(json.loads(row["warnings"])),
+        return stored_document(
+            row["source"], self.raw_bytes(row["sha256"]), row["format"], row["encoding"],
+            zlib.decompress(row["content"]).decode("utf-8"), row["content_type"],
+            row["meta"], row["warnings"],
         )
 
     def outlet_sample(self, outlet_key: str, limit: int) -> list[str]:
@@ -544,13 +582,22 @@ class Archive:
     def template(self, outlet_key: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM template WHERE outlet_key = ?", (outlet_key,)).fetchone()
 
-    def put_template(self, outlet_key: str, hash_: str, sample: str, body: str) -> None:
+    def put_template(self, outlet_key: str, hash_: str, sample: str, body: str, *, replace: bool = True) -> None:
+        conflict = (
+            "DO UPDATE SET hash=excluded.hash, sample=excluded.sample, body=excluded.body"
+            if replace else "DO NOTHING"
+        )
         self.db.execute(
             "INSERT INTO template (outlet_key, hash, sample, body) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (outlet_key) DO UPDATE SET hash=excluded.hash, sample=excluded.sample, "
-            "body=excluded.body",
+            f"ON CONFLICT (outlet_key) {conflict}",
             (outlet_key, hash_, sample, body),
         )
+
+    def has_capture(self, capture_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM capture WHERE id = ?", (capture_id,)).fetchone() is not None
+
+    def has_article(self, article_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM article WHERE id = ?", (article_id,)).fetchone() is not None
 
     def captures_to_extract(self, template_hashes: dict[str | None, str | None]) -> list[StoredCapture]:
         """Current captures with no article yet, or whose article was extracted
@@ -567,10 +614,15 @@ class Archive:
         return out
 
     def put_article(
-        self, article: Article, normalized: str, offsets: bytes, template_hash: str | None, title_form: str = "",
-    ) -> None:
-        """Store an article with its matching form (and its title's, for search)."""
+        self, article: Article, normalized: str, offsets: bytes, template_hash: str | None,
+        title_form: str = "", *, replace: bool = True,
+    ) -> bool:
+        """Store an article with its matching form (and its title's, for search);
+        re-extraction replaces it. With ``replace=False`` an article already stored
+        is kept as it is (``wiretrace import``). Returns whether a row was written."""
         before = self.db.execute("SELECT normalized FROM article WHERE id = ?", (article.id,)).fetchone()
+        if before is not None and not replace:
+            return False
         if before is not None and before[0] != normalized:
             # Re-extracted (its outlet's template changed) with another text: what
             # linking and stories derived from the old text is dropped, so the next
@@ -596,6 +648,7 @@ class Archive:
             ),
         )
         self._index_search(article.id, title_form, normalized)
+        return True
 
     def _index_search(self, article_id: str, title_form: str, body_form: str) -> None:
         self.db.execute("INSERT OR IGNORE INTO search_doc (article) VALUES (?)", (article_id,))
@@ -665,12 +718,42 @@ class LinkStore:
         ).fetchone()
         return row[0]
 
-    def put_relation(self, a: str, b: str, relation: str, a_in_b: float, b_in_a: float, evidence: dict) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO relation (a, b, relation, a_in_b, b_in_a, evidence) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (a, b, relation, a_in_b, b_in_a, json.dumps(evidence, separators=(",", ":"))),
+    def put_relation(
+        self, a: str, b: str, relation: str, a_in_b: float, b_in_a: float, evidence: dict | str,
+        *, replace: bool = True,
+    ) -> bool:
+        """Store a relation; ``evidence`` as a dict or its JSON (``evidence_json``).
+        With ``replace=False`` a relation already stored is kept. Returns whether
+        a row was written."""
+        if not isinstance(evidence, str):
+            evidence = evidence_json(evidence)
+        cur = self.db.execute(
+            f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO relation "
+            "(a, b, relation, a_in_b, b_in_a, evidence) VALUES (?, ?, ?, ?, ?, ?)",
+            (a, b, relation, a_in_b, b_in_a, evidence),
         )
+        return cur.rowcount > 0
+
+    def linked_ids(self) -> set[str]:
+        """Every article linked so far."""
+        return {r[0] for r in self.db.execute("SELECT article FROM linked")}
+
+    def link_inputs(self) -> Iterator[dict[str, Any]]:
+        """Every article (all versions, as ``unlinked`` sees them) with what linking
+        reads: metadata, body, matching form, offset map (int32 LE bytes) and
+        whether it is linked already. For an engine that links elsewhere (Spark)."""
+        rows = self.db.execute(
+            "SELECT a.id, c.source, a.title, a.body, a.published, a.outlet, a.url, a.normalized, "
+            "a.offsets, l.article IS NOT NULL AS linked FROM article a JOIN capture c ON c.id = a.id "
+            "LEFT JOIN linked l ON l.article = a.id ORDER BY a.id"
+        )
+        for r in rows:
+            yield {
+                "id": r["id"], "path": r["source"], "title": r["title"], "body": r["body"],
+                "published": r["published"], "outlet": r["outlet"], "url": r["url"],
+                "normalized": r["normalized"], "offsets": zlib.decompress(r["offsets"]),
+                "linked": bool(r["linked"]),
+            }
 
     def relations(self) -> Iterator[sqlite3.Row]:
         return self.db.execute("SELECT * FROM relation ORDER BY a, b")
@@ -836,6 +919,21 @@ class StoryStore:
     def reset(self) -> None:
         for table in ("story_member", "story", "story_features"):
             self.db.execute(f"DELETE FROM {table}")
+
+
+ENGINES = ("local", "spark")
+
+
+def _engine(engine: str) -> None:
+    from wiretrace.errors import UsageError
+
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+
+
+def evidence_json(evidence: dict) -> str:
+    """A relation's evidence as the archive stores it."""
+    return json.dumps(evidence, separators=(",", ":"))
 
 
 def _article(row: sqlite3.Row) -> Article:

@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-size", type=float, default=50, metavar="MB", help="reject files larger than this (default 50 MB)")
     p.add_argument("--no-link", action="store_true", help="store and extract only; run `wiretrace link` later")
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="processes for extraction (default: every core)")
+    _engine_options(p, ingest=True)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("rejects", parents=[listing], help="inputs that could not be used, with the reason")
@@ -77,8 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("link", parents=[listing], help="find relations among articles not yet linked")
     p.add_argument("--rebuild", action="store_true", help="forget all links and link everything again")
-    p.add_argument("--engine", choices=["local"], default="local", help="where the stages run")
+    _engine_options(p)
     p.set_defaults(func=cmd_link)
+
+    p = sub.add_parser("import", parents=[listing], help="store the output of a Spark job in the archive")
+    p.add_argument("dir", metavar="DIR", help="a folder written by `ingest --engine spark --out` or `python -m wiretrace.spark`")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("relations", parents=[listing], help="reprint relations with their shares")
     p.set_defaults(func=cmd_relations)
@@ -121,6 +126,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _engine_options(p: argparse.ArgumentParser, ingest: bool = False) -> None:
+    p.add_argument("--engine", choices=["local", "spark"], default="local",
+                   help="where the stages run: this process, or Spark (docs/spark.md)")
+    p.add_argument("--master", metavar="URL", help="Spark master URL (default local[2])")
+    p.add_argument("--out", metavar="DIR", help="keep the Spark output (Parquet) in DIR; default: a temporary folder")
+    if ingest:
+        p.add_argument("--partitions", type=int, metavar="N", help="Spark read partitions (default: from the file count)")
+
+
+def _engine_args(args) -> dict[str, Any]:
+    if args.engine == "local":
+        given = [f"--{name}" for name in ("master", "out", "partitions") if getattr(args, name, None)]
+        if given:
+            from wiretrace.errors import UsageError
+
+            raise UsageError(f"{', '.join(given)} need(s) --engine spark")
+        return {}
+    options = {"engine": "spark", "master": args.master, "out": args.out}
+    if getattr(args, "partitions", None):
+        options["partitions"] = args.partitions
+    return options
+
+
 # -- commands -----------------------------------------------------------------
 
 
@@ -133,16 +161,14 @@ def _archive(args, readonly: bool = False):
 def cmd_ingest(args) -> int:
     from wiretrace.progress import for_terminal
 
+    engine = _engine_args(args)
     archive = _archive(args)
-    progress = for_terminal(not args.json)
-    summary = archive.ingest(
-        args.paths,
-        max_bytes=int(args.max_size * 1024 * 1024),
-        stdin=sys.stdin.buffer,
-        progress=progress,
-        link=not args.no_link,
-        jobs=args.jobs,
-    )
+    options: dict[str, Any] = {"max_bytes": int(args.max_size * 1024 * 1024), "link": not args.no_link}
+    if engine:
+        options.update(engine)
+    else:
+        options.update(stdin=sys.stdin.buffer, progress=for_terminal(not args.json), jobs=args.jobs)
+    summary = archive.ingest(args.paths, **options)
     for reject in summary.rejects:
         print(f"rejected {reject.source}: {reject.reason}", file=sys.stderr)
     if args.json:
@@ -205,11 +231,26 @@ def cmd_show(args) -> int:
 def cmd_link(args) -> int:
     from wiretrace.progress import for_terminal
 
+    engine = _engine_args(args)
     archive = _archive(args)
-    progress = for_terminal(not args.json)
-    summary = archive.link(rebuild=args.rebuild, progress=progress)
+    progress = for_terminal(not args.json and not engine)
+    if engine:
+        summary = archive.link(rebuild=args.rebuild, **engine)
+    else:
+        summary = archive.link(rebuild=args.rebuild, progress=progress)
     stories = archive.update_stories(progress=progress)  # clusters changed: regroup
     progress.stop()
+    if args.json:
+        emit([{**summary.to_dict(), "stories": stories.to_dict()}])
+    else:
+        print(f"{summary.line()}, stories {stories.stories}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    archive = _archive(args)
+    summary = archive.import_spark(args.dir)
+    stories = archive.update_stories()  # imported relations and articles: regroup
     if args.json:
         emit([{**summary.to_dict(), "stories": stories.to_dict()}])
     else:

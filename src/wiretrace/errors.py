@@ -22,3 +22,8 @@ class UsageError(WiretraceError):
     """The command was called with arguments that cannot work."""
 
     exit_code = 2
+
+
+class FormatError(WiretraceError):
+    """A file or folder is not what wiretrace expects (``wiretrace import`` of a
+    folder that is not a wiretrace Spark output)."""

@@ -180,29 +180,45 @@ def _init_worker(templates_json: dict[str, str]) -> None:
 
 
 def _clean(item, templates=None):
-    """One capture to its article and matching form: pure, so it can run anywhere."""
     doc, key = item
-    template = (templates if templates is not None else _WORKER_TEMPLATES).get(key)
+    return clean((templates if templates is not None else _WORKER_TEMPLATES).get(key), doc)
+
+
+def clean(template: Template | None, doc) -> tuple:
+    """One capture to its article, matching form and offset map (int32 LE bytes):
+    pure, so it runs anywhere (worker processes, Spark executors)."""
     article = extract(doc, template)
     norm = matching_form(article.body)
-    return article, norm.text, _offsets_bytes(norm.offsets)
+    return article, norm.text, offsets_bytes(norm.offsets)
+
+
+def sample_hash(sample: list[str]) -> str:
+    """Which captures (ids, ascending) a template was learnt from."""
+    return hashlib.sha256("\n".join(sample).encode()).hexdigest()[:16]
+
+
+def learn(docs: list) -> tuple[Template, str, str]:
+    """An outlet's template from its sample's documents (ascending id): the
+    template, its JSON and the hash articles record as ``template``."""
+    template = learn_template(docs)
+    body = template.to_json()
+    return template, body, hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
 def _template(archive: Archive, key: str) -> tuple[Template, str]:
     """The outlet's template, re-learnt only when its sample of captures changed."""
     sample = archive.outlet_sample(key, TEMPLATE_SAMPLE)
-    sample_hash = hashlib.sha256("\n".join(sample).encode()).hexdigest()[:16]
+    sample_key = sample_hash(sample)
     row = archive.template(key)
-    if row is not None and row["sample"] == sample_hash:
+    if row is not None and row["sample"] == sample_key:
         return Template.from_json(row["body"]), row["hash"]
-    template = learn_template([archive.document(i) for i in sample])
-    body = template.to_json()
-    template_hash = hashlib.sha256(body.encode()).hexdigest()[:16]
-    archive.put_template(key, template_hash, sample_hash, body)
+    template, body, template_hash = learn([archive.document(i) for i in sample])
+    archive.put_template(key, template_hash, sample_key, body)
     return template, template_hash
 
 
-def _offsets_bytes(offsets) -> bytes:
+def offsets_bytes(offsets) -> bytes:
+    """An offset map as the archive stores it: int32 little-endian."""
     import numpy as np
 
     return np.asarray(offsets, dtype="<i4").tobytes()

@@ -84,7 +84,8 @@ def _link_batch(archive: Archive, store: LinkStore, batch: list[str], summary: L
     def posting(key: int) -> list[str]:
         return store.posting(key, MAX_POSTINGS + 1)
 
-    pairs = sorted(link.candidates(new_keys, posting, anchor_counts=store.anchor_count))
+    # max_postings passed explicitly: one knob for the lookup and the rule (the Spark engine's tests lower it)
+    pairs = sorted(link.candidates(new_keys, posting, max_postings=MAX_POSTINGS, anchor_counts=store.anchor_count))
     summary.candidates += len(pairs)
     for article_id in batch:
         store.add_keys(article_id, link.signature_to_bytes(signatures[article_id]), new_keys[article_id])

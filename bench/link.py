@@ -271,8 +271,19 @@ def _text_dedup(texts: list[str], want: set, t_wiretrace: float) -> list:
 _DIGITS = re.compile(r"\d+")
 
 
+# Copies per story in the synthetic corpus: most stories are told once, some are reprinted a few
+# times, a few by many outlets. The sample itself: 2,687 articles, 209 reprint clusters holding
+# ~600 of them, the largest 23. (copies, share of stories)
+COPIES = [(1, 0.75), (2, 0.13), (3, 0.06), (5, 0.04), (12, 0.015), (40, 0.005)]
+
+
 def synth(docs: list[dict], n: int, seed: int = 1) -> list[str]:
-    """n matching forms: real bodies and edited copies of them (the edits reprints show)."""
+    """n matching forms grouped in synthetic stories. Each story is a NEW text: a real body whose
+    characters are shuffled within each sentence by the story's own seed (the character
+    statistics of real Chinese news, but no n-gram shared with other stories beyond chance);
+    its copies are edited as reprints are (abridge, reorder, split paragraphs, convert script,
+    change numbers, add chrome). So candidates and relations grow as they would in a real
+    archive, instead of every article being a copy of one of the sample's 2,687."""
     import opencc
 
     s2t = opencc.OpenCC("s2t.json")
@@ -281,26 +292,27 @@ def synth(docs: list[dict], n: int, seed: int = 1) -> list[str]:
     chrome = ["【版权声明】凡本网注明来源的作品，转载时须获得授权并注明来源，违者将追究法律责任。",
               "责任编辑：王明 本文来源：综合报道 点击查看更多新闻",
               "扫描二维码关注我们的公众号，获取更多资讯。"]
-    out = []
+    sizes, weights = zip(*COPIES)
+    out: list[str] = []
     while len(out) < n:
-        t = rnd.choice(bases)
-        paras = t.split("\n")
-        op = rnd.random()
-        if op < 0.2:
-            paras = paras[: max(1, len(paras) * 2 // 3)]  # abridge
-        elif op < 0.35:
-            rnd.shuffle(paras)  # reorder
-        elif op < 0.5:
-            paras = [q for p in paras for q in (p[: len(p) // 2], p[len(p) // 2:])]  # split
-        elif op < 0.6:
-            paras = [s2t.convert(p) for p in paras]  # script (as a raw, unnormalised copy)
-        elif op < 0.75:
-            paras = [_DIGITS.sub(lambda m: str(int(m.group()) + 1), p) for p in paras]  # numbers
-        if rnd.random() < 0.5:
-            paras.append(rnd.choice(chrome))
-        if rnd.random() < 0.3:  # a different article: shuffle characters inside paragraphs
-            paras = ["".join(rnd.sample(p, len(p))) for p in paras]
-        out.append("\n".join(paras))
+        story = rnd.choice(bases).split("\n")
+        story = ["".join(rnd.sample(p, len(p))) for p in story]  # a new text
+        for _ in range(min(rnd.choices(sizes, weights)[0], n - len(out))):
+            paras = list(story)
+            op = rnd.random()
+            if op < 0.2:
+                paras = paras[: max(1, len(paras) * 2 // 3)]  # abridge
+            elif op < 0.35:
+                rnd.shuffle(paras)  # reorder
+            elif op < 0.5:
+                paras = [q for p in paras for q in (p[: len(p) // 2], p[len(p) // 2:])]  # split
+            elif op < 0.6:
+                paras = [s2t.convert(p) for p in paras]  # script (as a raw, unnormalised copy)
+            elif op < 0.75:
+                paras = [_DIGITS.sub(lambda m: str(int(m.group()) + 1), p) for p in paras]  # numbers
+            if rnd.random() < 0.5:
+                paras.append(rnd.choice(chrome))
+            out.append("\n".join(paras))
     return out
 
 
@@ -333,7 +345,7 @@ def section_scale(docs, sizes, lines):
                      f"{len(sample) / t_v:,.0f}" if sample else "-", f"{rss:,.0f}"])
         print(rows[-1], flush=True)
         del k, cand, texts
-    lines += ["### Scale (synthetic corpus from the sample's bodies)", "", *_table(rows), "",
+    lines += ["### Scale (synthetic corpus: new texts with the sample's reprint structure)", "", *_table(rows), "",
               "Peak RSS is the process maximum so far (it includes the loaded corpus).", ""]
 
 

@@ -265,9 +265,9 @@ def run(spark, inputs: Inputs, out: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    from wiretrace.spark.link import Clock
+    from wiretrace.spark.metrics import Clock
 
-    clock = Clock()
+    clock = Clock(spark)
     base = out.rstrip("/")
     read = read_df(spark, inputs, max_bytes=max_bytes, partitions=partitions).persist(StorageLevel.MEMORY_AND_DISK)
     try:
@@ -299,5 +299,5 @@ def run(spark, inputs: Inputs, out: str, *, max_bytes: int = DEFAULT_MAX_BYTES,
     counts: dict[str, Any] = {
         t: spark.read.parquet(f"{base}/{t}").count() for t in ("captures", "rejects", "templates", "articles")
     }
-    counts["seconds"] = clock.laps
+    counts.update(clock.report())
     return counts

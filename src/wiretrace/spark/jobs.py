@@ -42,15 +42,16 @@ def ingest_job(
     with running(spark, master) as s:
         layout.remove_manifest(out, s)
         counts = ingest_stage.run(s, inputs, out, max_bytes=max_bytes, partitions=partitions)
-        seconds = counts.pop("seconds")
+        costs = _costs(counts)
         extra: dict[str, Any] = {}
         if link:
             articles = s.read.parquet(f"{out}/articles")
             got = link_stage.run(s, articles, out, batch=batch, max_postings=max_postings)
             extra = _link_extra(got)
-            seconds.update(got["seconds"])
+            for key, value in _costs(got).items():
+                costs.setdefault(key, {}).update(value)
             counts.update({t: got[t] for t in ("linked", "relations", "clusters")})
-        manifest = layout.manifest("ingest", counts, seconds=seconds, master=s.sparkContext.master, **extra)
+        manifest = layout.manifest("ingest", counts, master=s.sparkContext.master, **costs, **extra)
         layout.write_manifest(out, manifest, s)
     return manifest
 
@@ -80,10 +81,14 @@ def link_job(
             articles = s.read.parquet(source)
         got = link_stage.run(s, articles, out, edges=edges, batch=batch, max_postings=max_postings)
         counts = {t: got[t] for t in ("linked", "relations", "clusters")}
-        manifest = layout.manifest("link", counts, seconds=got["seconds"], master=s.sparkContext.master,
-                                   **_link_extra(got))
+        manifest = layout.manifest("link", counts, master=s.sparkContext.master, **_costs(got), **_link_extra(got))
         layout.write_manifest(out, manifest, s)
     return manifest
+
+
+def _costs(counts: dict[str, Any]) -> dict[str, dict]:
+    """Take the per-step costs out of a stage's counts."""
+    return {k: counts.pop(k) for k in ("seconds", "task_seconds", "shuffle_bytes") if k in counts}
 
 
 def _link_extra(got: dict[str, int]) -> dict[str, Any]:

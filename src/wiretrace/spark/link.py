@@ -25,7 +25,6 @@ The same stages as ``wiretrace.linking``, on executors, with the same result:
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from wiretrace.link.lsh import MAX_POSTINGS, MIN_SHARED_ANCHORS, SHORT_ANCHORS
@@ -200,14 +199,15 @@ def tables(spark, articles, *, batch: int = BATCH, max_postings: int = MAX_POSTI
         articles = articles.withColumn("linked", F.lit(False))
     articles = articles.select(*ARTICLE, F.coalesce("linked", F.lit(False)).alias("linked"))
 
-    keyed = articles.select("id", "normalized").mapInArrow(compute_keys, KEYS.ddl)
-    keyed = keyed.join(articles.select("id", "linked"), "id")
-    # linked articles first, then the new ones by id: the order store.unlinked() links them in
-    indexed, ranked = index(spark, keyed, [F.col("linked").desc(), F.col("id")])
+    # linked articles first, then the new ones by id: the order store.unlinked() links them in.
+    # The ranks are computed on the ids alone (a slim sort), then joined to the keys.
+    indexed, ranked = index(spark, articles.select("id", "linked"), [F.col("linked").desc(), F.col("id")])
     n_linked = articles.where("linked").count()
-    docs = indexed.withColumn(
+    ranks = indexed.withColumn(
         "batch", F.when(F.col("linked"), F.lit(0)).otherwise(F.floor((F.col("idx") - n_linked) / batch) + 1)
-    ).persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    keyed = articles.select("id", "normalized").mapInArrow(compute_keys, KEYS.ddl)
+    docs = keyed.join(ranks, "id").persist(StorageLevel.MEMORY_AND_DISK)
     docs.count()
     ranked.unpersist()
 
@@ -242,9 +242,11 @@ def run(spark, articles, out: str, *, edges=None, batch: int = BATCH,
         max_postings: int = MAX_POSTINGS) -> dict[str, Any]:
     """Write the linked, relations and clusters tables of ``articles`` into ``out``;
     returns row counts, ``candidates``, ``new`` (articles linked now),
-    ``cluster_ids`` and ``seconds`` per step."""
+    ``cluster_ids`` and the cost of each step (``seconds``, ``task_seconds``, ``shuffle_bytes``)."""
+    from wiretrace.spark.metrics import Clock
+
     base = out.rstrip("/")
-    clock = Clock()
+    clock = Clock(spark)
     made = tables(spark, articles, batch=batch, max_postings=max_postings)
     clock.lap("keys")
     try:
@@ -262,18 +264,5 @@ def run(spark, articles, out: str, *, edges=None, batch: int = BATCH,
     finally:
         for name in ("_pairs", "_docs"):
             made[name].unpersist()
-    counts["seconds"] = clock.laps
+    counts.update(clock.report())
     return counts
-
-
-class Clock:
-    """Seconds per step of a job (each step ends with an action, so the time is its own)."""
-
-    def __init__(self) -> None:
-        self.laps: dict[str, float] = {}
-        self._t = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = round(self.laps.get(name, 0.0) + now - self._t, 2)
-        self._t = now

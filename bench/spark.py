@@ -10,13 +10,13 @@ Prints tables, asserts nothing, and rewrites its own section of docs/BENCHMARKS.
 (1) sample: the corpus sample plus the seeds, end to end: the local engine
     (`Archive.ingest(jobs=2)` then `link()`) beside `ingest_job` on Spark local[2]
     and its import; the two archives must be equal (relations, clusters).
-(2) synthetic: bench/link.py's synthetic corpus (real bodies, edited copies:
-    abridged, reordered, split, script-converted, renumbered, with chrome; 30%
-    shuffled into unrelated texts) as JSON Lines captures. Both engines read and
-    extract all of it; both compute keys and candidates for all of it (the local
-    engine's stage functions in one process, as bench/link.py does); verification
-    is timed on the same random 2,000 candidate pairs (verifying all of them would
-    take hours on 2 cores: the synthetic corpus has ~40 edited copies of each base text).
+(2) synthetic: bench/link.py's synthetic corpus (``synth``: new texts with the
+    sample's reprint structure, each copy abridged, reordered, split,
+    script-converted, renumbered or given chrome) as JSON Lines captures. Both
+    engines read and extract all of it; both compute keys and candidates for all of
+    it (the local engine's stage functions in one process, as bench/link.py does);
+    verification is timed on sampled candidate pairs (verifying all of them takes
+    hours on 2 cores).
 (3) estimate: per-core rates and bytes per article measured on Spark local[2]
     scaled to 100M articles on 50 executors of 4 cores, with the arithmetic.
 Shuffle bytes come from Spark's status store; memory is the peak RSS of the

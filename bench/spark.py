@@ -256,11 +256,7 @@ def section_synthetic(spark, tmp: Path, n: int, lines: list[str], facts: dict) -
 
     out = tmp / f"synth-{n}-out"
     with Memory() as mem:
-        before = shuffle_bytes(spark)
-        t0 = time.perf_counter()
         manifest = ingest_job(files, str(out), spark=spark, link=False, partitions=max(2, len(files)))
-        t_spark_ingest = time.perf_counter() - t0
-        ingest_shuffle = shuffle_bytes(spark) - before
         articles = spark.read.parquet(str(out / "articles"))
         got, steps = spark_link_steps(spark, articles)
     sec, task, shuf = manifest["seconds"], manifest.get("task_seconds", {}), manifest.get("shuffle_bytes", {})

@@ -3,9 +3,7 @@ templated notices, cluster ids."""
 
 from __future__ import annotations
 
-import html
 import random
-import re
 from pathlib import Path
 
 import numpy as np

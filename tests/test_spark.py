@@ -26,7 +26,7 @@ from wiretrace import Archive, link, linking  # noqa: E402
 from wiretrace.archive import LinkStore  # noqa: E402
 from wiretrace.cli import main  # noqa: E402
 from wiretrace.errors import FormatError  # noqa: E402
-from wiretrace.spark import import_output, ingest_job, link_job  # noqa: E402
+from wiretrace.spark import ingest_job, link_job  # noqa: E402
 from wiretrace.spark.layout import MANIFEST  # noqa: E402
 
 from conftest import CORPUS, EXAMPLES, SEEDS  # noqa: E402

@@ -130,7 +130,6 @@ def write_link_input(archive, folder: str, *, rebuild: bool = False) -> dict[str
     its relations, as the Parquet folder ``link_job`` reads. With ``rebuild`` no
     article counts as linked and no relation is kept."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     from wiretrace.archive import LinkStore
 

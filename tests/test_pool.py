@@ -1,0 +1,43 @@
+"""Worker pools: results in order, and a pool whose workers die falls back to this process
+(as when a script runs wiretrace without an `if __name__ == "__main__":` guard)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pytest
+
+from wiretrace.pool import PARALLEL_MIN, Workers
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def die_in_a_worker(x: int) -> int:
+    if multiprocessing.parent_process() is not None:  # a worker process, not the test's
+        os._exit(1)
+    return x + 1
+
+
+def test_workers_map_in_order():
+    items = list(range(PARALLEL_MIN))
+    with Workers(2, len(items)) as workers:
+        assert workers.pool is not None
+        assert workers.map(square, items) == [x * x for x in items]
+
+
+def test_small_work_stays_in_this_process():
+    with Workers(2, 3) as workers:
+        assert workers.pool is None
+        assert workers.map(square, [1, 2, 3]) == [1, 4, 9]
+
+
+def test_dead_workers_fall_back_with_a_warning():
+    items = list(range(PARALLEL_MIN))
+    with Workers(2, len(items)) as workers:
+        with pytest.warns(RuntimeWarning, match="worker processes died"):
+            assert workers.map(die_in_a_worker, items) == [x + 1 for x in items]
+        assert workers.pool is None  # the rest of the run stays in one process
+        assert workers.map(die_in_a_worker, items[:5]) == [1, 2, 3, 4, 5]

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from wiretrace import link
 from wiretrace.archive import Archive, LinkStore
 from wiretrace.link.lsh import MAX_POSTINGS
@@ -58,10 +60,14 @@ def link_archive(archive: Archive, *, rebuild: bool = False, progress: Progress 
             store.reset()
     new_ids = store.unlinked()
     progress.start("linking", len(new_ids))
+    keyed = {i: _keys(archive, i) for i in new_ids}
+    pending = _Pending([keys for _, keys in keyed.values()])
     for start in range(0, len(new_ids), BATCH):
+        batch = new_ids[start:start + BATCH]
+        pending.remove([keyed[i][1] for i in batch])
         with archive.transaction():
-            _link_batch(archive, store, new_ids[start:start + BATCH], summary)
-        progress.advance(len(new_ids[start:start + BATCH]))
+            _link_batch(archive, store, {i: keyed.pop(i) for i in batch}, pending, summary)
+        progress.advance(len(batch))
     summary.linked = len(new_ids)
     # Clusters are recomputed from every relation, also when nothing was new:
     # cheap next to alignment, and it finishes the work of a killed run.
@@ -72,12 +78,37 @@ def link_archive(archive: Archive, *, rebuild: bool = False, progress: Progress 
     return summary
 
 
-def _link_batch(archive: Archive, store: LinkStore, batch: list[str], summary: LinkSummary) -> None:
-    new_keys, signatures = {}, {}
-    for article_id in batch:
-        text = archive.normalized(article_id).text
-        signatures[article_id] = link.signature(text)
-        new_keys[article_id] = link.keys_from_signature(signatures[article_id], text)
+def _keys(archive: Archive, article_id: str) -> tuple:
+    text = archive.normalized(article_id).text
+    signature = link.signature(text)
+    return signature, link.keys_from_signature(signature, text)
+
+
+class _Pending:
+    """How many articles of this run not stored yet hold each key.
+
+    A key held by more than MAX_POSTINGS articles is a stop-key. Counting the holders
+    the whole run will store (not only those stored so far) makes the candidates
+    independent of how the run is cut into batches, and so of the batch order: ids
+    order the batches, and an id depends on the path a capture was read from.
+    """
+
+    def __init__(self, keys: list):
+        self.keys, self.left = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.int64),
+                                         return_counts=True)
+
+    def remove(self, keys: list) -> None:
+        """The articles holding ``keys`` are being linked now: no longer pending."""
+        if keys:
+            np.subtract.at(self.left, np.searchsorted(self.keys, np.concatenate(keys)), 1)
+
+    def __call__(self, keys: np.ndarray) -> np.ndarray:
+        return self.left[np.searchsorted(self.keys, keys)]
+
+
+def _link_batch(archive: Archive, store: LinkStore, batch: dict, pending: _Pending, summary: LinkSummary) -> None:
+    signatures = {i: sig for i, (sig, _) in batch.items()}
+    new_keys = {i: keys for i, (_, keys) in batch.items()}
 
     # Candidates among the batch and against the stored articles, found before
     # the batch's keys are stored so each stored posting is read once.
@@ -85,7 +116,8 @@ def _link_batch(archive: Archive, store: LinkStore, batch: list[str], summary: L
         return store.posting(key, MAX_POSTINGS + 1)
 
     # max_postings passed explicitly: one knob for the lookup and the rule (the Spark engine's tests lower it)
-    pairs = sorted(link.candidates(new_keys, posting, max_postings=MAX_POSTINGS, anchor_counts=store.anchor_count))
+    pairs = sorted(link.candidates(new_keys, posting, max_postings=MAX_POSTINGS,
+                                   anchor_counts=store.anchor_count, pending=pending))
     summary.candidates += len(pairs)
     for article_id in batch:
         store.add_keys(article_id, link.signature_to_bytes(signatures[article_id]), new_keys[article_id])

@@ -188,14 +188,17 @@ def candidates(
     min_anchors: int = MIN_SHARED_ANCHORS,
     max_postings: int = MAX_POSTINGS,
     anchor_counts: Mapping[Id, int] | Callable[[Id], int] | None = None,
+    pending: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> set[tuple[Id, Id]]:
     """Candidate pairs among the ``new`` documents and between them and an existing ``index``.
 
     ``new`` maps a document id to its ``keys``. ``index`` (a mapping or a callable, key ->
     ids of already indexed documents) supplies the archive's postings; pairs of two indexed
     documents are not returned (they were linked before). A key held by more than
-    ``max_postings`` documents in all is ignored. Each pair is returned once, as
-    ``(smaller id, larger id)``.
+    ``max_postings`` documents in all is ignored (a stop-key). ``pending`` maps an array of
+    keys to how many documents of the same run, neither in ``new`` nor in ``index`` yet,
+    hold each: they count toward the cap, so a run cut into batches finds the pairs it
+    would find in one. Each pair is returned once, as ``(smaller id, larger id)``.
 
     A pair involving a short document (at most SHORT_ANCHORS anchor keys) needs only one
     shared anchor. The anchor counts of ``new`` documents are read from their keys; those of
@@ -210,15 +213,18 @@ def candidates(
     all_keys = np.concatenate(key_arr)
     all_docs = np.repeat(np.arange(n_new, dtype=np.int64), [len(k) for k in key_arr])
 
+    unique_keys = np.unique(all_keys)
+    later = np.zeros(len(unique_keys), np.int64) if pending is None else np.asarray(pending(unique_keys), np.int64)
+
     if index is not None:
         lookup = _lookup(index)
         pos = {i: p for p, i in enumerate(ids)}
         old_ids: list = []
         old_pos: dict = {}
         ek, ed = [], []
-        for k in np.unique(all_keys).tolist():
-            posting = lookup(k)
-            if len(posting) > max_postings:  # stop-key: do not even enumerate it
+        for k, held_later in zip(unique_keys.tolist(), later.tolist()):
+            posting = () if held_later > max_postings else lookup(k)
+            if held_later + len(posting) > max_postings:  # stop-key: do not even enumerate it
                 ek.extend([k] * (max_postings + 1))
                 ed.extend([-1] * (max_postings + 1))
                 continue
@@ -243,7 +249,7 @@ def candidates(
     sk, sd = sk[keep], sd[keep]
     bounds = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1], True])
     starts, sizes = bounds[:-1], np.diff(bounds)
-    ok = (sizes >= 2) & (sizes <= max_postings)
+    ok = (sizes >= 2) & (sizes + later[np.searchsorted(unique_keys, sk[starts])] <= max_postings)
     anchor = (sk[starts] & 1) == 1
 
     n_all = len(ids)

@@ -90,11 +90,18 @@ def later(a_meta: Any, b_meta: Any) -> bool | None:
 
 
 def orient(a_meta: Any, b_meta: Any) -> bool:
-    """True if the pair should be swapped so that a is the earlier article (ties: by id)."""
+    """True if the pair should be swapped so that a is the earlier article.
+
+    Ties (same instant, or a date missing) go by body text, then id: alignment is not
+    symmetric, and an id depends on where a capture was read from, so ordering by id made
+    one corpus at two paths give different shares and verdicts.
+    """
     ta, tb = _when(_get(a_meta, "published")), _when(_get(b_meta, "published"))
     if ta is not None and tb is not None and ta != tb:
         return tb < ta
-    return str(_get(b_meta, "id") or "") < str(_get(a_meta, "id") or "")
+    ka = (str(_get(a_meta, "body") or ""), str(_get(a_meta, "id") or ""))
+    kb = (str(_get(b_meta, "body") or ""), str(_get(b_meta, "id") or ""))
+    return kb < ka
 
 
 def _same_source(a_meta: Any, b_meta: Any) -> bool:

@@ -22,14 +22,13 @@ from typing import Any
 
 from wiretrace.ingest import DEFAULT_MAX_BYTES
 from wiretrace.link.lsh import MAX_POSTINGS
-from wiretrace.linking import BATCH
 from wiretrace.spark import layout
 
 
 def ingest_job(
     paths: Iterable[str], out: str, *, spark=None, master: str | None = None, link: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES, partitions: int | None = None, exclude: Iterable[str] = (),
-    batch: int = BATCH, max_postings: int = MAX_POSTINGS,
+    max_postings: int = MAX_POSTINGS,
 ) -> dict[str, Any]:
     """Read, extract and normalize the captures of ``paths`` on Spark (and link them
     unless ``link`` is false) into the folder ``out``; returns its manifest."""
@@ -46,7 +45,7 @@ def ingest_job(
         extra: dict[str, Any] = {}
         if link:
             articles = s.read.parquet(f"{out}/articles")
-            got = link_stage.run(s, articles, out, batch=batch, max_postings=max_postings)
+            got = link_stage.run(s, articles, out, max_postings=max_postings)
             extra = _link_extra(got)
             for key, value in _costs(got).items():
                 costs.setdefault(key, {}).update(value)
@@ -58,7 +57,7 @@ def ingest_job(
 
 def link_job(
     source: str, out: str, *, spark=None, master: str | None = None,
-    batch: int = BATCH, max_postings: int = MAX_POSTINGS,
+    max_postings: int = MAX_POSTINGS,
 ) -> dict[str, Any]:
     """Link the articles of ``source`` on Spark into the folder ``out``; returns its manifest.
 
@@ -79,7 +78,7 @@ def link_job(
                 edges = s.read.parquet(f"{source}/relations").select("a", "b", "relation")
         else:
             articles = s.read.parquet(source)
-        got = link_stage.run(s, articles, out, edges=edges, batch=batch, max_postings=max_postings)
+        got = link_stage.run(s, articles, out, edges=edges, max_postings=max_postings)
         counts = {t: got[t] for t in ("linked", "relations", "clusters")}
         manifest = layout.manifest("link", counts, master=s.sparkContext.master, **_costs(got), **_link_extra(got))
         layout.write_manifest(out, manifest, s)

@@ -3,15 +3,10 @@
 The same stages as ``wiretrace.linking``, on executors, with the same result:
 
 1. keys: ``link.signature`` and ``link.keys_from_signature`` per article (Arrow batches).
-2. batches: the local engine links the unlinked articles in ``store.unlinked()``
-   order (ascending id) in batches of ``linking.BATCH``, and a key held by more
-   than ``MAX_POSTINGS`` articles *so far* (stored + the batch) is a stop-key for
-   that batch, while pairs found through it in an earlier batch stay. So each
-   new article gets its batch number (1, 2, ...: its rank by id // BATCH + 1;
-   already linked articles are batch 0), and a pair (x, y) counts through key k
-   iff at most MAX_POSTINGS articles holding k have a batch <= max(batch x,
-   batch y). Per key that is a prefix of its posting in batch order (a window
-   ordered by batch with a RANGE frame), so it costs one shuffle of the postings.
+2. stop-keys: a key held by more than ``MAX_POSTINGS`` articles in all (linked
+   before and new) is ignored, as the local engine ignores it (``linking._Pending``
+   counts the holders of the whole run, so batches do not change the result).
+   One count over the postings grouped by key.
 3. candidates: postings self-joined on the key; a pair is a candidate with one
    shared band key, or ``MIN_SHARED_ANCHORS`` shared anchors, or one when either
    side has at most ``SHORT_ANCHORS`` anchors (``lsh.candidates``'s rule). Pairs of
@@ -28,7 +23,6 @@ from __future__ import annotations
 from typing import Any
 
 from wiretrace.link.lsh import MAX_POSTINGS, MIN_SHARED_ANCHORS, SHORT_ANCHORS
-from wiretrace.linking import BATCH
 from wiretrace.spark.arrow import Rows, Schema, rows
 
 KEYS = Schema([("id", "string"), ("signature", "binary"), ("keys", "array<long>"), ("anchors", "int")])
@@ -161,17 +155,16 @@ def index(spark, frame, order):
     return out, ranked
 
 
-def candidates(spark, docs, *, batch: int = BATCH, max_postings: int = MAX_POSTINGS,
+def candidates(spark, docs, *, max_postings: int = MAX_POSTINGS,
                min_anchors: int = MIN_SHARED_ANCHORS, short_anchors: int = SHORT_ANCHORS):
-    """Candidate pairs (x, y: idx, x < y) of ``docs`` (idx, batch, linked, keys, anchors)."""
+    """Candidate pairs (x, y: idx, x < y) of ``docs`` (idx, linked, keys, anchors)."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    post = docs.select(F.explode("keys").alias("key"), "idx", "batch", "linked")
+    post = docs.select(F.explode("keys").alias("key"), "idx", "linked")
     held = Window.partitionBy("key")
-    so_far = Window.partitionBy("key").orderBy("batch")  # RANGE frame: every holder with batch <= this one
-    post = (post.withColumn("_n", F.count(F.lit(1)).over(held)).where("_n >= 2")
-                .withColumn("_upto", F.count(F.lit(1)).over(so_far)).where(F.col("_upto") <= max_postings)
+    post = (post.withColumn("_n", F.count(F.lit(1)).over(held))
+                .where((F.col("_n") >= 2) & (F.col("_n") <= max_postings))
                 .select("key", "idx", "linked"))
     anchor = F.col("key").bitwiseAND(F.lit(1))  # lsh: anchor keys are odd, band keys even
     x = post.select("key", F.col("idx").alias("x"), F.col("linked").alias("xl"))
@@ -187,7 +180,7 @@ def candidates(spark, docs, *, batch: int = BATCH, max_postings: int = MAX_POSTI
     return shared.where(keep).select("x", "y")
 
 
-def tables(spark, articles, *, batch: int = BATCH, max_postings: int = MAX_POSTINGS):
+def tables(spark, articles, *, max_postings: int = MAX_POSTINGS):
     """The linked and relations DataFrames of ``articles`` (ARTICLE columns,
     optionally ``linked``: already linked in the archive), lazily (candidate pairs
     and keyed articles are persisted: the caller unpersists ``_pairs`` and ``_docs``)."""
@@ -199,19 +192,14 @@ def tables(spark, articles, *, batch: int = BATCH, max_postings: int = MAX_POSTI
         articles = articles.withColumn("linked", F.lit(False))
     articles = articles.select(*ARTICLE, F.coalesce("linked", F.lit(False)).alias("linked"))
 
-    # linked articles first, then the new ones by id: the order store.unlinked() links them in.
-    # The ranks are computed on the ids alone (a slim sort), then joined to the keys.
-    indexed, ranked = index(spark, articles.select("id", "linked"), [F.col("linked").desc(), F.col("id")])
-    n_linked = articles.where("linked").count()
-    ranks = indexed.withColumn(
-        "batch", F.when(F.col("linked"), F.lit(0)).otherwise(F.floor((F.col("idx") - n_linked) / batch) + 1)
-    )
+    # Integer ids for the self-join of the postings, computed on the ids alone (a slim sort).
+    indexed, ranked = index(spark, articles.select("id", "linked"), [F.col("id")])
     keyed = articles.select("id", "normalized").mapInArrow(compute_keys, KEYS.ddl)
-    docs = keyed.join(ranks, "id").persist(StorageLevel.MEMORY_AND_DISK)
+    docs = keyed.join(indexed, "id").persist(StorageLevel.MEMORY_AND_DISK)
     docs.count()
     ranked.unpersist()
 
-    pairs = candidates(spark, docs, batch=batch, max_postings=max_postings).persist(StorageLevel.MEMORY_AND_DISK)
+    pairs = candidates(spark, docs, max_postings=max_postings).persist(StorageLevel.MEMORY_AND_DISK)
     ids = docs.select("idx", "id")
     body = articles.join(ids, "id")
     side = lambda s: body.select(*(F.col(c).alias(f"{s}_{c}") for c in ["idx", *ARTICLE]))  # noqa: E731
@@ -238,8 +226,7 @@ def clusters(relations, edges=None):
     return roots.select(F.col("node").alias("article"), "root").mapInArrow(name_clusters, CLUSTERS.ddl)
 
 
-def run(spark, articles, out: str, *, edges=None, batch: int = BATCH,
-        max_postings: int = MAX_POSTINGS) -> dict[str, Any]:
+def run(spark, articles, out: str, *, edges=None, max_postings: int = MAX_POSTINGS) -> dict[str, Any]:
     """Write the linked, relations and clusters tables of ``articles`` into ``out``;
     returns row counts, ``candidates``, ``new`` (articles linked now),
     ``cluster_ids`` and the cost of each step (``seconds``, ``task_seconds``, ``shuffle_bytes``)."""
@@ -247,7 +234,7 @@ def run(spark, articles, out: str, *, edges=None, batch: int = BATCH,
 
     base = out.rstrip("/")
     clock = Clock(spark)
-    made = tables(spark, articles, batch=batch, max_postings=max_postings)
+    made = tables(spark, articles, max_postings=max_postings)
     clock.lap("keys")
     try:
         counts: dict[str, Any] = {"candidates": made["_pairs"].count()}

@@ -135,7 +135,7 @@ def section_sample(spark, tmp: Path, lines: list[str], facts: dict) -> None:
     rows = [
         ["read + store / read", f"{t_ingest:.1f} (read, store, extract)", f"{sec['read']:.1f}"],
         ["templates + extract + normalize", "(in the cell above)", f"{sec['templates'] + sec['extract']:.1f}"],
-        ["keys + batches", "-", f"{sec['keys']:.1f}"],
+        ["keys", "-", f"{sec['keys']:.1f}"],
         ["candidates", "-", f"{sec['candidates']:.1f}"],
         ["verify", "-", f"{sec['verify']:.1f}"],
         ["clusters + write", "-", f"{sec['clusters'] + sec['write']:.1f}"],
@@ -193,10 +193,13 @@ def local_link_steps(archive, pairs_sample_seed: int = 3) -> dict:
     from wiretrace.linking import relate_pair
 
     ids = [a.id for a in archive.articles()]
-    forms = {i: archive.normalized(i).text for i in ids}
-    t0 = time.perf_counter()
-    keys = {i: link.keys_from_signature(link.signature(forms[i]), forms[i]) for i in ids}
-    t_keys = time.perf_counter() - t0
+    t_keys = 0.0
+    keys = {}
+    for i in ids:  # the forms are read one at a time: at 1M all of them would hold gigabytes
+        form = archive.normalized(i).text
+        t0 = time.perf_counter()
+        keys[i] = link.keys_from_signature(link.signature(form), form)
+        t_keys += time.perf_counter() - t0
     t0 = time.perf_counter()
     cand = link.candidates(keys)
     t_cand = time.perf_counter() - t0
@@ -218,7 +221,7 @@ def spark_link_steps(spark, articles) -> tuple[dict, object]:
 
     steps = Clock(spark)
     made = L.tables(spark, articles)
-    steps.lap("keys + batches")
+    steps.lap("keys")
     n_pairs = made["_pairs"].count()
     steps.lap("candidates")
     docs = made["_docs"]
@@ -246,6 +249,7 @@ def section_synthetic(spark, tmp: Path, n: int, lines: list[str], facts: dict) -
     docs, _, _ = link_bench.load_corpus()
     texts = link_bench.synth(docs, n)
     files = write_synthetic(texts, tmp / f"synth-{n}")
+    del texts  # ~1.5 GB at 1M; the engines read the files
     size = sum(os.path.getsize(f) for f in files)
 
     local = Archive(tmp / f"synth-{n}.db")
@@ -272,8 +276,8 @@ def section_synthetic(spark, tmp: Path, n: int, lines: list[str], facts: dict) -
     rows = [
         ["read (+ store)", f"{t_local_ingest:.1f} (read, store, extract)", *spark_cells("read", n, "articles")],
         ["templates + extract + normalize", "(in the cell above)", *spark_cells("extract", n, "articles")],
-        ["keys (+ batches on Spark)", f"{loc['keys']:.1f} ({n / loc['keys']:,.0f} articles/s)",
-         *spark_cells("keys + batches", n, "articles")],
+        ["keys", f"{loc['keys']:.1f} ({n / loc['keys']:,.0f} articles/s)",
+         *spark_cells("keys", n, "articles")],
         ["candidates", f"{loc['candidates']:.1f} ({loc['pairs']:,} pairs)",
          *spark_cells("candidates", got["pairs"], "pairs")],
         ["verify sampled pairs", f"{loc['verify']:.1f} for {loc['sample']:,} ({loc['sample'] / loc['verify']:,.0f} pairs/s)",
@@ -288,10 +292,9 @@ def section_synthetic(spark, tmp: Path, n: int, lines: list[str], facts: dict) -
         f"on local[2], then the link job's steps; verification of pairs sampled from the candidates "
         f"({loc['sample']:,} local, ~{SPARK_VERIFY_SAMPLE:,} Spark, whose step has a fixed cost: both article "
         f"joins), because verifying all {got['pairs']:,} would take "
-        f"{got['pairs'] / (loc['sample'] / loc['verify']) / 3600:.1f} h on one core. The candidate counts "
-        "differ by design: the local stage function ran once over all articles (a key held by more than 100 "
-        "is stopped for everyone), the Spark job applies the archive's batches of 1,000 (such a key still "
-        "pairs the articles of the batches before it crossed 100), as `wiretrace link` would.",
+        f"{got['pairs'] / (loc['sample'] / loc['verify']) / 3600:.1f} h on one core. Candidates: "
+        f"{loc['pairs']:,} local, {got['pairs']:,} Spark (one stop-key rule: a key held by more than 100 "
+        "articles in all pairs nobody, in either engine).",
         "",
         table(["stage", "local engine s", "Spark local[2] s", "Spark task s (one core each)", "Spark shuffle MB"], rows),
         "",
@@ -323,7 +326,7 @@ def section_estimate(lines: list[str], facts: dict) -> None:
     # per-core rates: items per task second (a task holds one core), measured on local[2]
     r_read = n / task["read"]
     r_extract = n / task["extract"]
-    r_keys = n / task["keys + batches"]
+    r_keys = n / task["keys"]
     r_pairs_cand = s["pairs"] / task["candidates"]
     r_verify = s["sample"] / task["verify (sample)"]
     sample_cpd = facts.get("sample", {}).get("candidates", 16751) / facts.get("sample", {}).get("articles", 2689)
@@ -338,7 +341,7 @@ def section_estimate(lines: list[str], facts: dict) -> None:
     }
     total_h = sum(t.values()) / 3600
     keys_per_doc = s["postings"] / n
-    # keys joined to the batch ranks: broadcast on this machine, a shuffle of every article's keys and
+    # keys joined to the integer ids: broadcast on this machine, a shuffle of every article's keys and
     # signature at scale (8 B a key, 512 B a signature, ~40 B of id and ranks)
     keyed_bytes = 8 * s["postings"] / n + 512 + 40
     shuffle_postings = N * keyed_bytes
@@ -353,7 +356,7 @@ def section_estimate(lines: list[str], facts: dict) -> None:
         "",
         "Per-core rates are items per task second in the synthetic run (a task holds one core; the machine was",
         "shared with other work, so they are lower bounds), assuming a cluster core is as fast;",
-        "candidates per article from the real sample (the synthetic corpus, with ~40 copies of every text,",
+        "candidates per article from the real sample (the synthetic corpus",
         f"has {synth_cpd:.1f}; real news {sample_cpd:.1f}):",
         "",
         "```",
@@ -368,7 +371,7 @@ def section_estimate(lines: list[str], facts: dict) -> None:
         "",
         f"input       {N:.0e} x {s['bytes'] / n:,.0f} B = {input_bytes / 1e12:,.2f} TB of captures "
         "(raw WARCs are ~10x larger; read time scales with bytes)",
-        f"shuffle     keys joined to batch ranks: {N:.0e} x (8 x {s['postings'] / n:.0f} keys + 552) B = "
+        f"shuffle     keys joined to integer ids: {N:.0e} x (8 x {s['postings'] / n:.0f} keys + 552) B = "
         f"{shuffle_postings / 1e12:,.2f} TB, uncompressed "
         f"({keys_per_doc:.0f} keys an article)",
         f"            postings and candidate rows: at most {N:.0e} x {s['shuffle']['candidates'] / n:,.0f} B = "

@@ -93,10 +93,11 @@ class _Side:
     text: str
     sents: list[tuple[int, int]]  # normalized spans
     content: list[list[int]]  # per sentence: normalized positions of content chars
-    grams: list[set[str]]
-    inv: dict[str, list[int]]  # trigram -> sentences holding it
+    chars: list[str]  # per sentence: its content characters
+    n_grams: np.ndarray  # per sentence: how many distinct trigrams it holds
+    gram_codes: np.ndarray  # (trigram code, sentence) pairs, each once, sorted by code
+    gram_sents: np.ndarray
     positions: np.ndarray  # every content position, ascending (the sentences' content, flat)
-
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -112,48 +113,88 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=1)
+def _alnum_table() -> np.ndarray:
+    """str.isalnum of every BMP code point, so a text is classified in one numpy step."""
+    return np.array([chr(c).isalnum() for c in range(0x10000)], dtype=bool)
+
+
+def _content_mask(cps: np.ndarray) -> np.ndarray:
+    table = _alnum_table()
+    mask = table[np.minimum(cps, 0xFFFF)]
+    for i in np.flatnonzero(cps > 0xFFFF):  # astral planes: rare, asked one by one
+        mask[i] = chr(int(cps[i])).isalnum()
+    return mask
+
+
+# A trigram as one integer: three code points (< 2**21 each). A sentence of one or two content
+# characters is one shorter "gram", padded with 0x1FFFFF, which no code point reaches.
+_PAD = 0x1FFFFF
+
+
+def _short_gram(c: list[int]) -> int:
+    g = [*c, *[_PAD] * (GRAM - len(c))]
+    return (g[0] << 42) | (g[1] << 21) | g[2]
+
+
 @lru_cache(maxsize=1024)  # one article meets many candidates in a row: split it once
 def _side(text: str) -> _Side:
-    sents, content, grams = [], [], []
-    for s, e in split_sentences(text):
-        pos = [i for i in range(s, e) if text[i].isalnum()]
-        if not pos:
-            continue
-        chars = "".join(text[i] for i in pos)
-        g = {chars[i : i + GRAM] for i in range(max(len(chars) - GRAM + 1, 1))}
-        sents.append((s, e))
-        content.append(pos)
-        grams.append(g)
-    inv: dict[str, list[int]] = defaultdict(list)
-    for j, g in enumerate(grams):
-        for x in g:
-            inv[x].append(j)
-    flat = np.fromiter((p for c in content for p in c), dtype=np.int64)
-    return _Side(text, sents, content, grams, dict(inv), flat)
+    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    spans = split_sentences(text)
+    pos = np.flatnonzero(_content_mask(cps))  # every content character lies in one sentence
+    sent = np.searchsorted(np.array([e for _, e in spans], dtype=np.int64), pos, side="right")
+    has, sent = np.unique(sent, return_inverse=True)  # sentences holding content, renumbered
+    cuts = np.flatnonzero(np.diff(sent)) + 1
+    content = [c.tolist() for c in np.split(pos, cuts)] if len(pos) else []
+    flat_chars = cps[pos].astype("<u4").tobytes().decode("utf-32-le")
+    bounds = [0, *cuts.tolist(), len(pos)]
+    chars = [flat_chars[bounds[k]:bounds[k + 1]] for k in range(len(content))]
+
+    c = cps[pos].astype(np.int64)
+    codes = (c[:-2] << 42) | (c[1:-1] << 21) | c[2:] if len(c) >= GRAM else np.zeros(0, np.int64)
+    owner = sent[: len(codes)]
+    inside = owner == sent[GRAM - 1:]  # the trigram does not cross into the next sentence
+    codes, owner = codes[inside], owner[inside]
+    short = [k for k in range(len(content)) if len(content[k]) < GRAM]
+    if short:
+        codes = np.concatenate([codes, np.array([_short_gram([ord(x) for x in chars[k]]) for k in short], np.int64)])
+        owner = np.concatenate([owner, np.array(short, dtype=owner.dtype)])
+    order = np.lexsort((owner, codes))
+    codes, owner = codes[order], owner[order].astype(np.int64)
+    first = np.r_[True, (codes[1:] != codes[:-1]) | (owner[1:] != owner[:-1])] if len(codes) else np.zeros(0, bool)
+    codes, owner = codes[first], owner[first]
+    n_grams = np.bincount(owner, minlength=len(content)).astype(np.int64)
+    sents = [spans[k] for k in has.tolist()]
+    return _Side(text, sents, content, chars, n_grams, codes, owner, pos.astype(np.int64))
 
 
 def _scored_pairs(a: _Side, b: _Side) -> list[tuple[int, int]]:
-    """Sentence pairs worth a character alignment, best (most shared trigrams) first."""
-    inv = b.inv
-    scored = []
-    for i, g in enumerate(a.grams):
-        shared: dict[int, int] = defaultdict(int)
-        for x in g:
-            for j in inv.get(x, ()):
-                shared[j] += 1
-        for j, c in shared.items():
-            smaller = min(len(g), len(b.grams[j]))
-            # a sentence of one trigram ("（美联社）") may pair on that one trigram
-            if c >= min(MIN_PAIR_GRAMS, smaller) and c >= MIN_PAIR_OVERLAP * smaller:
-                scored.append((-c, -c / smaller, i, j))
-    scored.sort()
-    return [(i, j) for _, _, i, j in scored]
+    """Sentence pairs worth a character alignment, best (most shared trigrams) first.
+
+    A join of the two sides' (trigram, sentence) lists on the trigram, in numpy: for each
+    of a's entries, the run of b's entries with the same code."""
+    lo = np.searchsorted(b.gram_codes, a.gram_codes, side="left")
+    hi = np.searchsorted(b.gram_codes, a.gram_codes, side="right")
+    n = hi - lo
+    total = int(n.sum())
+    if not total:
+        return []
+    ends = np.cumsum(n)
+    idx = np.repeat(lo - (ends - n), n) + np.arange(total)
+    nb = max(len(b.sents), 1)
+    pair, shared = np.unique(np.repeat(a.gram_sents, n) * nb + b.gram_sents[idx], return_counts=True)
+    i, j = pair // nb, pair % nb
+    smaller = np.minimum(a.n_grams[i], b.n_grams[j])
+    # a sentence of one trigram ("（美联社）") may pair on that one trigram
+    ok = (shared >= np.minimum(MIN_PAIR_GRAMS, smaller)) & (shared >= MIN_PAIR_OVERLAP * smaller)
+    i, j, shared, smaller = i[ok], j[ok], shared[ok], smaller[ok]
+    order = np.lexsort((j, i, -(shared / smaller), -shared))
+    return list(zip(i[order].tolist(), j[order].tolist()))
 
 
-def _blocks(pa: list[int], pb: list[int], a: _Side, b: _Side, min_block: int) -> tuple[list[int], list[int]]:
-    """Character alignment of two sentences: matched normalized positions on each side."""
-    sa = "".join(a.text[p] for p in pa)
-    sb = "".join(b.text[p] for p in pb)
+def _blocks(pa: list[int], pb: list[int], sa: str, sb: str, min_block: int) -> tuple[list[int], list[int]]:
+    """Character alignment of two sentences (positions ``pa``/``pb``, characters ``sa``/``sb``):
+    matched normalized positions on each side."""
     ma: list[int] = []
     mb: list[int] = []
     for blk in SequenceMatcher(None, sa, sb, autojunk=False).get_matching_blocks():
@@ -191,7 +232,7 @@ def align(a_body: str, a_norm: NormalizedLike, b_body: str, b_norm: NormalizedLi
         if deg_a[i] >= MAX_PARTNERS or deg_b[j] >= MAX_PARTNERS:
             continue
         pa, pb = a.content[i], b.content[j]
-        ma, mb = _blocks(pa, pb, a, b, MIN_BLOCK)
+        ma, mb = _blocks(pa, pb, a.chars[i], b.chars[j], MIN_BLOCK)
         # a pair must bring characters not matched yet on one side: otherwise it only
         # re-matches a stock phrase that a better pair already explains
         fresh = max(len(set(ma) - matched_a), len(set(mb) - matched_b))
@@ -212,7 +253,7 @@ def align(a_body: str, a_norm: NormalizedLike, b_body: str, b_norm: NormalizedLi
             pb = [p for p in b.content[nj] if p not in matched_b]
             if not pa or not pb:
                 continue
-            ma, mb = _blocks(pa, pb, a, b, NEIGHBOUR_BLOCK)
+            ma, mb = _blocks(pa, pb, "".join(a.text[p] for p in pa), "".join(b.text[p] for p in pb), NEIGHBOUR_BLOCK)
             if ma:
                 kept[(ni, nj)] = (ma, mb)
                 matched_a.update(ma)

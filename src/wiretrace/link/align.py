@@ -10,7 +10,8 @@ ORIGINAL bodies through ``Normalized.to_original``. Steps:
      pairs that share something are scored) and pick pairs greedily, best first, letting a
      sentence take at most MAX_PARTNERS partners so a sentence split or merged by an editor
      (1-2, 2-1) still aligns; order is NOT assumed, so moved paragraphs align too;
-  3. inside each picked pair, align characters (difflib.SequenceMatcher on content characters)
+  3. inside each picked pair, align characters (difflib's longest-block matching on content
+     characters, compiled: ``matcher``)
      and keep matching blocks of at least MIN_BLOCK characters: these are the kept characters;
   4. consecutive picked pairs (next sentence in a with same or next sentence in b) form one
      passage; unmatched content characters, grouped across punctuation and spaces, are the
@@ -41,13 +42,15 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
 
 from wiretrace.model import Passage
+
+from .matcher import matching_blocks
+from .minhash import codepoints, content_table
 
 GRAM = 3
 MIN_PAIR_GRAMS = 2
@@ -113,18 +116,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-@lru_cache(maxsize=1)
-def _alnum_table() -> np.ndarray:
-    """str.isalnum of every BMP code point, so a text is classified in one numpy step."""
-    return np.array([chr(c).isalnum() for c in range(0x10000)], dtype=bool)
-
-
 def _content_mask(cps: np.ndarray) -> np.ndarray:
-    table = _alnum_table()
-    mask = table[np.minimum(cps, 0xFFFF)]
-    for i in np.flatnonzero(cps > 0xFFFF):  # astral planes: rare, asked one by one
-        mask[i] = chr(int(cps[i])).isalnum()
-    return mask
+    """Content characters (str.isalnum: letters, digits, CJK), as MinHash shingles them."""
+    return content_table()[cps]
 
 
 # A trigram as one integer: three code points (< 2**21 each). A sentence of one or two content
@@ -139,7 +133,7 @@ def _short_gram(c: list[int]) -> int:
 
 @lru_cache(maxsize=1024)  # one article meets many candidates in a row: split it once
 def _side(text: str) -> _Side:
-    cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    cps = codepoints(text)
     spans = split_sentences(text)
     pos = np.flatnonzero(_content_mask(cps))  # every content character lies in one sentence
     sent = np.searchsorted(np.array([e for _, e in spans], dtype=np.int64), pos, side="right")
@@ -197,10 +191,10 @@ def _blocks(pa: list[int], pb: list[int], sa: str, sb: str, min_block: int) -> t
     matched normalized positions on each side."""
     ma: list[int] = []
     mb: list[int] = []
-    for blk in SequenceMatcher(None, sa, sb, autojunk=False).get_matching_blocks():
-        if blk.size >= min_block:
-            ma.extend(pa[blk.a : blk.a + blk.size])
-            mb.extend(pb[blk.b : blk.b + blk.size])
+    for i, j, size in matching_blocks(sa, sb):
+        if size >= min_block:
+            ma.extend(pa[i : i + size])
+            mb.extend(pb[j : j + size])
     return ma, mb
 
 

@@ -42,7 +42,7 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
 
 
 @lru_cache(maxsize=1)
-def _content_table() -> np.ndarray:
+def content_table() -> np.ndarray:
     """is-content flag for every code point; built once (about 0.2 s, 1.1 MB)."""
     table = np.zeros(0x110000, dtype=bool)
     for cp in range(0x110000):
@@ -61,7 +61,7 @@ def codepoints(text: str) -> np.ndarray:
 def content_codepoints(text: str) -> np.ndarray:
     """Code points of the content characters only (what shingles are built from)."""
     cps = codepoints(text)
-    return cps[_content_table()[cps]]
+    return cps[content_table()[cps]]
 
 
 def _mix64(h: np.ndarray) -> np.ndarray:

@@ -225,6 +225,7 @@ def spark_link_steps(spark, articles) -> tuple[dict, object]:
     n_pairs = made["_pairs"].count()
     steps.lap("candidates")
     docs = made["_docs"]
+    postings = docs.select(F.sum(F.size("keys"))).first()[0]
     body = with_body = L.with_normalized(articles)
     body = with_body.join(docs.select("idx", "id"), "id")
     side = lambda s: body.select(*(F.col(c).alias(f"{s}_{c}") for c in ["idx", *L.ARTICLE]))  # noqa: E731
@@ -237,26 +238,34 @@ def spark_link_steps(spark, articles) -> tuple[dict, object]:
     steps.lap("verify (sample)")
     made["_pairs"].unpersist()
     made["_docs"].unpersist()
-    return {"pairs": n_pairs, "sample": n_sample, "relations_in_sample": n_rel}, steps
+    return {"pairs": n_pairs, "sample": n_sample, "relations_in_sample": n_rel, "postings": postings}, steps
 
 
-def section_synthetic(spark, tmp: Path, n: int, lines: list[str], facts: dict) -> None:
+def section_synthetic(spark, tmp: Path, n: int, lines: list[str], facts: dict, *,
+                      run_local: bool = True, reuse: Path | None = None) -> None:
     import link as link_bench  # bench/link.py: the synthetic corpus
 
     from wiretrace import Archive
     from wiretrace.spark import ingest_job
 
-    docs, _, _ = link_bench.load_corpus()
-    texts = link_bench.synth(docs, n)
-    files = write_synthetic(texts, tmp / f"synth-{n}")
-    del texts  # ~1.5 GB at 1M; the engines read the files
+    if reuse is not None:  # files an earlier run wrote with --keep-files
+        files = sorted(str(p) for p in reuse.glob("synth-*.jsonl"))
+        if len(files) != -(-n // 1000):
+            sys.exit(f"{reuse} holds {len(files)} files, not the {-(-n // 1000)} of {n:,} articles")
+    else:
+        docs, _, _ = link_bench.load_corpus()
+        texts = link_bench.synth(docs, n)
+        files = write_synthetic(texts, tmp / f"synth-{n}")
+        del texts  # ~1.5 GB at 1M; the engines read the files
     size = sum(os.path.getsize(f) for f in files)
 
-    local = Archive(tmp / f"synth-{n}.db")
-    t0 = time.perf_counter()
-    local.ingest(files, link=False, jobs=2)
-    t_local_ingest = time.perf_counter() - t0
-    loc = local_link_steps(local)
+    t_local_ingest, loc = None, None
+    if run_local:
+        local = Archive(tmp / f"synth-{n}.db")
+        t0 = time.perf_counter()
+        local.ingest(files, link=False, jobs=2)
+        t_local_ingest = time.perf_counter() - t0
+        loc = local_link_steps(local)
 
     out = tmp / f"synth-{n}-out"
     with Memory() as mem:
@@ -274,26 +283,33 @@ def section_synthetic(spark, tmp: Path, n: int, lines: list[str], facts: dict) -
         return [f"{sec[name]:.1f}", f"{task[name]:.1f} ({items / task[name]:,.0f} {unit}/s)", mb(shuf[name])]
 
     rows = [
-        ["read (+ store)", f"{t_local_ingest:.1f} (read, store, extract)", *spark_cells("read", n, "articles")],
-        ["templates + extract + normalize", "(in the cell above)", *spark_cells("extract", n, "articles")],
-        ["keys", f"{loc['keys']:.1f} ({n / loc['keys']:,.0f} articles/s)",
+        ["read (+ store)", f"{t_local_ingest:.1f} (read, store, extract)" if loc else "not run",
+         *spark_cells("read", n, "articles")],
+        ["templates + extract + normalize", "(in the cell above)" if loc else "not run",
+         *spark_cells("extract", n, "articles")],
+        ["keys", f"{loc['keys']:.1f} ({n / loc['keys']:,.0f} articles/s)" if loc else "not run",
          *spark_cells("keys", n, "articles")],
-        ["candidates", f"{loc['candidates']:.1f} ({loc['pairs']:,} pairs)",
+        ["candidates", f"{loc['candidates']:.1f} ({loc['pairs']:,} pairs)" if loc else "not run",
          *spark_cells("candidates", got["pairs"], "pairs")],
-        ["verify sampled pairs", f"{loc['verify']:.1f} for {loc['sample']:,} ({loc['sample'] / loc['verify']:,.0f} pairs/s)",
+        ["verify sampled pairs",
+         f"{loc['verify']:.1f} for {loc['sample']:,} ({loc['sample'] / loc['verify']:,.0f} pairs/s)" if loc else "not run",
          *spark_cells("verify (sample)", got["sample"], "pairs")],
     ]
+    one_core = (loc["sample"] / loc["verify"]) if loc else got["sample"] / task["verify (sample)"]
     lines += [
         f"### Synthetic corpus, {n:,} articles",
         "",
-        f"bench/link.py's generator, written as {len(files)} JSON Lines files ({mb(size)} MB). Local: "
-        f"`Archive.ingest(jobs=2, link=False)`, then the link stage functions in one process "
-        f"(one candidates call over all articles: no archive batches). Spark: `ingest_job(link=False)` "
+        f"bench/link.py's generator, written as {len(files)} JSON Lines files ({mb(size)} MB). "
+        + ("Local: `Archive.ingest(jobs=2, link=False)`, then the link stage functions in one process "
+           "(one candidates call over all articles: no archive batches). " if loc else
+           "The local engine was not run (`--no-local`). ")
+        + f"Spark: `ingest_job(link=False)` "
         f"on local[2], then the link job's steps; verification of pairs sampled from the candidates "
-        f"({loc['sample']:,} local, ~{SPARK_VERIFY_SAMPLE:,} Spark, whose step has a fixed cost: both article "
-        f"joins), because verifying all {got['pairs']:,} would take "
-        f"{got['pairs'] / (loc['sample'] / loc['verify']) / 3600:.1f} h on one core. Candidates: "
-        f"{loc['pairs']:,} local, {got['pairs']:,} Spark (one stop-key rule: a key held by more than 100 "
+        f"({(str(loc['sample']) + ' local, ') if loc else ''}~{SPARK_VERIFY_SAMPLE:,} Spark, whose step has a "
+        f"fixed cost: both article joins), because verifying all {got['pairs']:,} would take "
+        f"{got['pairs'] / one_core / 3600:.1f} h on one core. Candidates: "
+        + (f"{loc['pairs']:,} local, " if loc else "")
+        + f"{got['pairs']:,} Spark (one stop-key rule: a key held by more than 100 "
         "articles in all pairs nobody, in either engine).",
         "",
         table(["stage", "local engine s", "Spark local[2] s", "Spark task s (one core each)", "Spark shuffle MB"], rows),
@@ -302,13 +318,13 @@ def section_synthetic(spark, tmp: Path, n: int, lines: list[str], facts: dict) -
         "relations); its task seconds include both article joins, a fixed cost the sample does not amortise, so "
         "its pairs/s is a lower bound.",
         "",
-        f"Postings: {loc['postings']:,} ({loc['postings'] / n:.0f} keys an article). Peak RSS: JVM "
+        f"Postings: {got['postings']:,} ({got['postings'] / n:.0f} keys an article). Peak RSS: JVM "
         f"{mb(mem.jvm)} MB, a Python worker {mb(mem.worker)} MB.",
         "",
     ]
     facts["synthetic"] = {
         "n": n, "bytes": size, "task": task, "shuffle": shuf, "sample": got["sample"], "pairs": got["pairs"],
-        "postings": loc["postings"], "jvm": mem.jvm, "worker": mem.worker,
+        "postings": got["postings"], "jvm": mem.jvm, "worker": mem.worker,
         # the verify step shuffles every article twice (once per side of the pair join)
         "article_shuffle": shuf["verify (sample)"] / (2 * n),
     }
@@ -401,6 +417,9 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--section", action="append", choices=["sample", "synthetic"])
     ap.add_argument("--synthetic", type=int, default=100_000, help="synthetic corpus size (default 100,000)")
+    ap.add_argument("--no-local", action="store_true",
+                    help="synthetic: Spark only (the local engine's 1M ingest into SQLite takes over an hour)")
+    ap.add_argument("--files", type=Path, help="synthetic: reuse the JSON Lines files of an earlier run in this folder")
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/BENCHMARKS.md")
     args = ap.parse_args(argv)
     sections = args.section or ["sample", "synthetic"]
@@ -414,24 +433,29 @@ def main(argv=None) -> None:
     spark = session("local[2]", conf={"spark.ui.retainedStages": 100000, "spark.ui.retainedJobs": 100000})
     t_session = time.perf_counter() - t0
     spark.range(10).mapInArrow(lambda it: it, "id long").count()  # start the Python workers once
-    lines = [f"`bench/spark.py {' '.join(argv if argv is not None else sys.argv[1:])}` — {machine()}; "
-             f"PySpark {spark.version}, local[2], driver memory 4g; session start {t_session:.0f} s "
-             "(not in the tables).", ""]
+    head = [f"`bench/spark.py {' '.join(argv if argv is not None else sys.argv[1:])}` — {machine()}; "
+            f"PySpark {spark.version}, local[2], driver memory 4g; session start {t_session:.0f} s "
+            "(not in the tables).", ""]
     facts: dict = {}
+    sample: list[str] = []
+    synthetic: list[str] = []
     try:
         if "sample" in sections:
-            section_sample(spark, tmp, lines, facts)
+            section_sample(spark, tmp, sample, facts)
         if "synthetic" in sections:
-            section_synthetic(spark, tmp, args.synthetic, lines, facts)
-            section_estimate(lines, facts)
+            section_synthetic(spark, tmp, args.synthetic, synthetic, facts,
+                              run_local=not args.no_local, reuse=args.files)
+            section_estimate(synthetic, facts)
     finally:
         spark.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    text = "\n".join(["## Spark", "", *lines])
-    print(text)
+    print("\n".join([*head, *sample, *synthetic]))
     print(f"total {time.perf_counter() - t0:.0f} s")
-    if not args.no_doc:
-        write_section("spark", text)
+    # the sample and the synthetic corpus are separate sections: a 1M run must not wipe the sample's
+    if not args.no_doc and sample:
+        write_section("spark", "\n".join(["## Spark", "", *head, *sample]))
+    if not args.no_doc and synthetic:
+        write_section("spark-synthetic", "\n".join([*head, *synthetic]))
 
 
 if __name__ == "__main__":

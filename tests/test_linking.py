@@ -99,6 +99,10 @@ def test_incremental_linking_equals_all_at_once(tmp_path, corpus):
     for i, name in enumerate(chosen):
         shutil.copy(corpus / name, (first if i % 2 else second) / name)
 
+    # all at once, the pairs are verified in worker processes; each half, in this one
+    from wiretrace.pool import PARALLEL_MIN
+
+    assert len(chosen) >= PARALLEL_MIN > len(chosen) - len(chosen) // 2
     whole = Archive(tmp_path / "whole.db")
     whole.ingest([str(first), str(second)])
     halves = Archive(tmp_path / "halves.db")

@@ -334,7 +334,7 @@ class Archive:
         _engine(engine)
         from wiretrace.linking import link_archive
 
-        return link_archive(self, rebuild=rebuild, progress=progress)
+        return link_archive(self, rebuild=rebuild, progress=progress, **options)
 
     def import_spark(self, path: str | os.PathLike):
         """Store a Spark job's output folder in this archive, in one transaction;

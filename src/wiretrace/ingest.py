@@ -95,7 +95,7 @@ def ingest(
 
         from wiretrace.storying import update_stories
 
-        summary.link = link_archive(archive, progress=progress)
+        summary.link = link_archive(archive, progress=progress, jobs=jobs)
         summary.stories = update_stories(archive, progress=progress, jobs=jobs)
     progress.stop()
     return summary

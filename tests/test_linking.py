@@ -99,6 +99,10 @@ def test_incremental_linking_equals_all_at_once(tmp_path, corpus):
     for i, name in enumerate(chosen):
         shutil.copy(corpus / name, (first if i % 2 else second) / name)
 
+    # all at once, the pairs are verified in worker processes; each half, in this one
+    from wiretrace.pool import PARALLEL_MIN
+
+    assert len(chosen) >= PARALLEL_MIN > len(chosen) - len(chosen) // 2
     whole = Archive(tmp_path / "whole.db")
     whole.ingest([str(first), str(second)])
     halves = Archive(tmp_path / "halves.db")
@@ -118,11 +122,14 @@ def test_one_corpus_at_two_paths_links_and_groups_the_same(tmp_path, corpus, mon
     ids, another batch order and other id tie-breaks; what is found must not change.
     (It did: the batch-by-batch stop-key count and the id tie-break of ``orient`` made
     one corpus link differently in CI's checkout than here.) A small batch and cap make
-    the stop-key rule bite across batches on a few hundred posts."""
-    from wiretrace import linking
+    the stop-key rule bite across batches on a few hundred posts, and a small template
+    sample makes each outlet's template learnt from a subset of its posts: the same
+    posts, whatever their path (the bodies do not show it here, the samples do)."""
+    from wiretrace import ingest, linking
 
     monkeypatch.setattr(linking, "BATCH", 64)
     monkeypatch.setattr(linking, "MAX_POSTINGS", 20)
+    monkeypatch.setattr(ingest, "TEMPLATE_SAMPLE", 6)
     chosen = [n for n in sorted(os.listdir(corpus)) if n.startswith(("2021-01-05", "2021-01-06"))][::2]
     results = []
     for where in ("here", "there/deeper"):
@@ -133,13 +140,16 @@ def test_one_corpus_at_two_paths_links_and_groups_the_same(tmp_path, corpus, mon
         archive = Archive(tmp_path / where / "a.db")
         archive.ingest([str(folder)], jobs=1)
         name = {a.id: os.path.basename(a.path) for a in archive.articles()}
+        sha = {r["id"]: r["sha256"] for r in archive.db.execute("SELECT id, sha256 FROM capture")}
         results.append((
+            sorted(sorted(sha[i] for i in archive.outlet_sample(key, 6)) for key in archive.outlet_keys()),
+            sorted((name[a.id], a.title, a.body) for a in archive.articles()),
             sorted((name[r["a"]], name[r["b"]], r["relation"], r["a_in_b"], r["b_in_a"]) for r in archive.relations()),
             sorted(sorted(name[i] for i in c["articles"]) for c in archive.clusters()),
             sorted(sorted(name[i] for i in s["articles"]) for s in archive.stories()),
         ))
         archive.close()
-    assert results[0][0] and results[0][1], "the posts should hold relations and clusters"
+    assert results[0][2] and results[0][3], "the posts should hold relations and clusters"
     assert results[0] == results[1]
 
 

@@ -334,7 +334,7 @@ class Archive:
         _engine(engine)
         from wiretrace.linking import link_archive
 
-        return link_archive(self, rebuild=rebuild, progress=progress)
+        return link_archive(self, rebuild=rebuild, progress=progress, **options)
 
     def import_spark(self, path: str | os.PathLike):
         """Store a Spark job's output folder in this archive, in one transaction;
@@ -565,10 +565,11 @@ class Archive:
         )
 
     def outlet_sample(self, outlet_key: str, limit: int) -> list[str]:
-        """Capture ids a template is learnt from: the ``limit`` smallest ids of the
-        outlet's current captures, so the sample does not depend on ingest order."""
+        """Capture ids a template is learnt from: the outlet's current captures with the
+        ``limit`` smallest sha256 (then id), so the sample depends neither on ingest order
+        nor on where the captures were read from (an id hashes the path)."""
         rows = self.db.execute(
-            "SELECT id FROM capture WHERE outlet_key = ? AND current = 1 ORDER BY id LIMIT ?",
+            "SELECT id FROM capture WHERE outlet_key = ? AND current = 1 ORDER BY sha256, id LIMIT ?",
             (outlet_key, limit),
         )
         return [r["id"] for r in rows]

@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 if any input was rejected")
     p.add_argument("--max-size", type=float, default=50, metavar="MB", help="reject files larger than this (default 50 MB)")
     p.add_argument("--no-link", action="store_true", help="store and extract only; run `wiretrace link` later")
-    p.add_argument("--jobs", type=int, default=None, metavar="N", help="processes for extraction (default: every core)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="processes for extraction, verification and story features (default: every core)")
     _engine_options(p, ingest=True)
     p.set_defaults(func=cmd_ingest)
 
@@ -78,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("link", parents=[listing], help="find relations among articles not yet linked")
     p.add_argument("--rebuild", action="store_true", help="forget all links and link everything again")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="processes verifying candidate pairs (default: every core)")
     _engine_options(p)
     p.set_defaults(func=cmd_link)
 
@@ -237,8 +240,8 @@ def cmd_link(args) -> int:
     if engine:
         summary = archive.link(rebuild=args.rebuild, **engine)
     else:
-        summary = archive.link(rebuild=args.rebuild, progress=progress)
-    stories = archive.update_stories(progress=progress)  # clusters changed: regroup
+        summary = archive.link(rebuild=args.rebuild, progress=progress, jobs=args.jobs)
+    stories = archive.update_stories(progress=progress, jobs=args.jobs)  # clusters changed: regroup
     progress.stop()
     if args.json:
         emit([{**summary.to_dict(), "stories": stories.to_dict()}])

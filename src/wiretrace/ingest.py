@@ -95,7 +95,7 @@ def ingest(
 
         from wiretrace.storying import update_stories
 
-        summary.link = link_archive(archive, progress=progress)
+        summary.link = link_archive(archive, progress=progress, jobs=jobs)
         summary.stories = update_stories(archive, progress=progress, jobs=jobs)
     progress.stop()
     return summary
@@ -193,8 +193,8 @@ def clean(template: Template | None, doc) -> tuple:
 
 
 def sample_hash(sample: list[str]) -> str:
-    """Which captures (ids, ascending) a template was learnt from."""
-    return hashlib.sha256("\n".join(sample).encode()).hexdigest()[:16]
+    """Which captures a template was learnt from (their ids, in any order)."""
+    return hashlib.sha256("\n".join(sorted(sample)).encode()).hexdigest()[:16]
 
 
 def learn(docs: list) -> tuple[Template, str, str]:

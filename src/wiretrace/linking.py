@@ -14,12 +14,14 @@ them from the archive and stores what they return.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
 from wiretrace import link
 from wiretrace.archive import Archive, LinkStore
 from wiretrace.link.lsh import MAX_POSTINGS
+from wiretrace.pool import Workers
 from wiretrace.progress import Progress, Quiet
 
 # New articles linked per transaction: keys, candidates and relations of a
@@ -44,8 +46,11 @@ class LinkSummary:
         )
 
 
-def link_archive(archive: Archive, *, rebuild: bool = False, progress: Progress | None = None) -> LinkSummary:
-    """Link the articles not linked yet (all of them with ``rebuild``).
+def link_archive(
+    archive: Archive, *, rebuild: bool = False, progress: Progress | None = None, jobs: int | None = None,
+) -> LinkSummary:
+    """Link the articles not linked yet (all of them with ``rebuild``); candidate pairs are
+    verified in ``jobs`` processes (default every core).
 
     New articles are linked in batches of ``BATCH``, each batch's keys and
     relations committed together: a run killed at any moment leaves every
@@ -62,12 +67,15 @@ def link_archive(archive: Archive, *, rebuild: bool = False, progress: Progress 
     progress.start("linking", len(new_ids))
     keyed = {i: _keys(archive, i) for i in new_ids}
     pending = _Pending([keys for _, keys in keyed.values()])
-    for start in range(0, len(new_ids), BATCH):
-        batch = new_ids[start:start + BATCH]
-        pending.remove([keyed[i][1] for i in batch])
-        with archive.transaction():
-            _link_batch(archive, store, {i: keyed.pop(i) for i in batch}, pending, summary)
-        progress.advance(len(batch))
+    # Workers read the articles from the archive themselves (committed before linking);
+    # a pair is a few milliseconds of alignment, so each core pays off from a few hundred.
+    with Workers(jobs, len(new_ids), _open_worker_archive, (str(archive.path),)) as workers:
+        for start in range(0, len(new_ids), BATCH):
+            batch = new_ids[start:start + BATCH]
+            pending.remove([keyed[i][1] for i in batch])
+            with archive.transaction():
+                _link_batch(archive, store, {i: keyed.pop(i) for i in batch}, pending, workers, summary)
+            progress.advance(len(batch))
     summary.linked = len(new_ids)
     # Clusters are recomputed from every relation, also when nothing was new:
     # cheap next to alignment, and it finishes the work of a killed run.
@@ -106,7 +114,9 @@ class _Pending:
         return self.left[np.searchsorted(self.keys, keys)]
 
 
-def _link_batch(archive: Archive, store: LinkStore, batch: dict, pending: _Pending, summary: LinkSummary) -> None:
+def _link_batch(
+    archive: Archive, store: LinkStore, batch: dict, pending: _Pending, workers: Workers, summary: LinkSummary,
+) -> None:
     signatures = {i: sig for i, (sig, _) in batch.items()}
     new_keys = {i: keys for i, (_, keys) in batch.items()}
 
@@ -128,14 +138,35 @@ def _link_batch(archive: Archive, store: LinkStore, batch: dict, pending: _Pendi
             loaded[article_id] = (archive.article(article_id), archive.normalized(article_id))
         return loaded[article_id]
 
-    for x, y in pairs:
-        relation = relate_pair(archive, x, y, load)
+    for relation in workers.map(_relate_in_worker, pairs, inline=lambda pair: relate_pair(archive, *pair, load)):
         if relation is not None:
             store.put_relation(
                 relation.a, relation.b, relation.relation, relation.a_in_b, relation.b_in_a,
                 evidence(relation),
             )
             summary.relations += 1
+
+
+# The archive a verification worker reads (opened once by ``_open_worker_archive``).
+_WORKER: dict[str, Any] = {}
+
+
+def _open_worker_archive(path: str) -> None:
+    _WORKER["archive"] = Archive(path, readonly=True)
+    _WORKER["loaded"] = {}
+
+
+def _relate_in_worker(pair: tuple[str, str]):
+    archive, loaded = _WORKER["archive"], _WORKER["loaded"]
+    if len(loaded) > 2 * BATCH:  # pairs come sorted, so an article's pairs arrive together
+        loaded.clear()
+
+    def load(article_id: str):
+        if article_id not in loaded:
+            loaded[article_id] = (archive.article(article_id), archive.normalized(article_id))
+        return loaded[article_id]
+
+    return relate_pair(archive, *pair, load)
 
 
 def relate_pair(archive: Archive, x: str, y: str, load=None):

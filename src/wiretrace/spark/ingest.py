@@ -11,8 +11,8 @@ The same stages as ``wiretrace.ingest``, on executors:
    read in several versions the last one read is current (as the archive's
    ``add_capture`` decides). A source's versions all come from one file, so
    this is settled in the read task, with no shuffle.
-3. templates: per outlet key, the ``TEMPLATE_SAMPLE`` smallest ids of its current
-   captures (a window by outlet key), learnt by ``ingest.learn`` in one task per
+3. templates: per outlet key, the ``TEMPLATE_SAMPLE`` current captures with the
+   smallest sha256, then id (a window by outlet key), learnt by ``ingest.learn`` in one task per
    outlet, collected and broadcast.
 4. articles: every current capture through ``ingest.clean`` (extract +
    matching form) with its outlet's template, in Arrow batches.
@@ -165,13 +165,13 @@ def read_blobs(max_bytes: int):
 
 
 def learn_group(frame):
-    """applyInPandas per outlet key: its sample (smallest ids) -> one TEMPLATES row."""
+    """applyInPandas per outlet key: its sample (smallest sha256, then id) -> one TEMPLATES row."""
     import pandas as pd
 
     from wiretrace.archive import stored_document
     from wiretrace.ingest import learn, sample_hash
 
-    frame = frame.sort_values("id")
+    frame = frame.sort_values(["sha256", "id"])  # archive.outlet_sample's order
     docs = [stored_document(*(row[c] for c in DOC_COLUMNS)) for row in frame.to_dict("records")]
     _, body, template_hash = learn(docs)
     ids = list(frame["id"])
@@ -248,13 +248,14 @@ def read_df(spark, inputs: Inputs, *, max_bytes: int = DEFAULT_MAX_BYTES, partit
 
 
 def learn_templates(spark, captures, sample: int = TEMPLATE_SAMPLE) -> list[dict]:
-    """Each outlet key's template, learnt from the ``sample`` smallest ids of its current captures."""
+    """Each outlet key's template, learnt from its current captures with the ``sample``
+    smallest sha256 (then id), as ``archive.outlet_sample`` picks them."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     cur = captures.where("current AND outlet_key IS NOT NULL")
-    ranked = cur.withColumn("_r", F.row_number().over(Window.partitionBy("outlet_key").orderBy("id")))
-    picked = ranked.where(F.col("_r") <= sample).select("id", "outlet_key", *DOC_COLUMNS)
+    ranked = cur.withColumn("_r", F.row_number().over(Window.partitionBy("outlet_key").orderBy("sha256", "id")))
+    picked = ranked.where(F.col("_r") <= sample).select("id", "sha256", "outlet_key", *DOC_COLUMNS)
     learnt = picked.groupBy("outlet_key").applyInPandas(learn_group, TEMPLATES.ddl)
     return sorted((r.asDict() for r in learnt.collect()), key=lambda r: r["outlet_key"])
 

@@ -420,6 +420,8 @@ def main(argv=None) -> None:
     ap.add_argument("--no-local", action="store_true",
                     help="synthetic: Spark only (the local engine's 1M ingest into SQLite takes over an hour)")
     ap.add_argument("--files", type=Path, help="synthetic: reuse the JSON Lines files of an earlier run in this folder")
+    ap.add_argument("--driver-memory", default="4g",
+                    help="JVM heap of local mode's single driver-executor (4g ran out reading 1M captures)")
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/BENCHMARKS.md")
     args = ap.parse_args(argv)
     sections = args.section or ["sample", "synthetic"]
@@ -430,11 +432,11 @@ def main(argv=None) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="spark-bench-", dir=OUT))
     t0 = time.perf_counter()
-    spark = session("local[2]", conf={"spark.ui.retainedStages": 100000, "spark.ui.retainedJobs": 100000})
+    spark = session("local[2]", driver_memory=args.driver_memory, conf={"spark.ui.retainedStages": 100000, "spark.ui.retainedJobs": 100000})
     t_session = time.perf_counter() - t0
     spark.range(10).mapInArrow(lambda it: it, "id long").count()  # start the Python workers once
     head = [f"`bench/spark.py {' '.join(argv if argv is not None else sys.argv[1:])}` — {machine()}; "
-            f"PySpark {spark.version}, local[2], driver memory 4g; session start {t_session:.0f} s "
+            f"PySpark {spark.version}, local[2], driver memory {args.driver_memory}; session start {t_session:.0f} s "
             "(not in the tables).", ""]
     facts: dict = {}
     sample: list[str] = []

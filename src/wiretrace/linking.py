@@ -131,13 +131,7 @@ def _link_batch(
     summary.candidates += len(pairs)
     for article_id in batch:
         store.add_keys(article_id, link.signature_to_bytes(signatures[article_id]), new_keys[article_id])
-    loaded: dict[str, tuple] = {}  # an article takes part in ~6 pairs: load it once
-
-    def load(article_id: str):
-        if article_id not in loaded:
-            loaded[article_id] = (archive.article(article_id), archive.normalized(article_id))
-        return loaded[article_id]
-
+    load = _loader(archive, {})  # an article takes part in ~6 pairs: load it once
     for relation in workers.map(_relate_in_worker, pairs, inline=lambda pair: relate_pair(archive, *pair, load)):
         if relation is not None:
             store.put_relation(
@@ -160,13 +154,18 @@ def _relate_in_worker(pair: tuple[str, str]):
     archive, loaded = _WORKER["archive"], _WORKER["loaded"]
     if len(loaded) > 2 * BATCH:  # pairs come sorted, so an article's pairs arrive together
         loaded.clear()
+    return relate_pair(archive, *pair, _loader(archive, loaded))
+
+
+def _loader(archive: Archive, loaded: dict):
+    """``load(id)`` -> (Article, Normalized), read once into ``loaded``."""
 
     def load(article_id: str):
         if article_id not in loaded:
             loaded[article_id] = (archive.article(article_id), archive.normalized(article_id))
         return loaded[article_id]
 
-    return relate_pair(archive, *pair, load)
+    return load
 
 
 def relate_pair(archive: Archive, x: str, y: str, load=None):

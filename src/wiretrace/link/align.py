@@ -116,11 +116,6 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _content_mask(cps: np.ndarray) -> np.ndarray:
-    """Content characters (str.isalnum: letters, digits, CJK), as MinHash shingles them."""
-    return content_table()[cps]
-
-
 # A trigram as one integer: three code points (< 2**21 each). A sentence of one or two content
 # characters is one shorter "gram", padded with 0x1FFFFF, which no code point reaches.
 _PAD = 0x1FFFFF
@@ -135,23 +130,24 @@ def _short_gram(c: list[int]) -> int:
 def _side(text: str) -> _Side:
     cps = codepoints(text)
     spans = split_sentences(text)
-    pos = np.flatnonzero(_content_mask(cps))  # every content character lies in one sentence
+    # content characters (str.isalnum, as MinHash shingles them); each lies in one sentence
+    pos = np.flatnonzero(content_table()[cps])
     sent = np.searchsorted(np.array([e for _, e in spans], dtype=np.int64), pos, side="right")
     has, sent = np.unique(sent, return_inverse=True)  # sentences holding content, renumbered
     cuts = np.flatnonzero(np.diff(sent)) + 1
     content = [c.tolist() for c in np.split(pos, cuts)] if len(pos) else []
-    flat_chars = cps[pos].astype("<u4").tobytes().decode("utf-32-le")
+    c = cps[pos].astype(np.int64)
+    flat_chars = c.astype("<u4").tobytes().decode("utf-32-le")
     bounds = [0, *cuts.tolist(), len(pos)]
     chars = [flat_chars[bounds[k]:bounds[k + 1]] for k in range(len(content))]
 
-    c = cps[pos].astype(np.int64)
     codes = (c[:-2] << 42) | (c[1:-1] << 21) | c[2:] if len(c) >= GRAM else np.zeros(0, np.int64)
     owner = sent[: len(codes)]
     inside = owner == sent[GRAM - 1:]  # the trigram does not cross into the next sentence
     codes, owner = codes[inside], owner[inside]
     short = [k for k in range(len(content)) if len(content[k]) < GRAM]
     if short:
-        codes = np.concatenate([codes, np.array([_short_gram([ord(x) for x in chars[k]]) for k in short], np.int64)])
+        codes = np.concatenate([codes, np.array([_short_gram(c[bounds[k]:bounds[k + 1]].tolist()) for k in short], np.int64)])
         owner = np.concatenate([owner, np.array(short, dtype=owner.dtype)])
     order = np.lexsort((owner, codes))
     codes, owner = codes[order], owner[order].astype(np.int64)

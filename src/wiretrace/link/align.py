@@ -11,7 +11,7 @@ ORIGINAL bodies through ``Normalized.to_original``. Steps:
      sentence take at most MAX_PARTNERS partners so a sentence split or merged by an editor
      (1-2, 2-1) still aligns; order is NOT assumed, so moved paragraphs align too;
   3. inside each picked pair, align characters (difflib's longest-block matching on content
-     characters, compiled: ``matcher``)
+     characters, compiled: ``matcher``; the loops of steps 3-4 are compiled too: ``pairing``)
      and keep matching blocks of at least MIN_BLOCK characters: these are the kept characters;
   4. consecutive picked pairs (next sentence in a with same or next sentence in b) form one
      passage; unmatched content characters, grouped across punctuation and spaces, are the
@@ -40,7 +40,7 @@ Knobs (bench/link.py "accuracy" re-checks them; the seeds and the moved-paragrap
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -49,7 +49,7 @@ import numpy as np
 
 from wiretrace.model import Passage
 
-from .matcher import matching_blocks
+from . import pairing
 from .minhash import codepoints, content_table
 
 GRAM = 3
@@ -94,13 +94,15 @@ class Alignment:
 @dataclass
 class _Side:
     text: str
-    sents: list[tuple[int, int]]  # normalized spans
-    content: list[list[int]]  # per sentence: normalized positions of content chars
-    chars: list[str]  # per sentence: its content characters
+    sents: list[tuple[int, int]]  # normalized spans of the sentences holding content
+    codes: np.ndarray  # content characters as code points (int64), sentence after sentence
+    bounds: np.ndarray  # sentence k holds codes[bounds[k]:bounds[k + 1]]
+    lengths: np.ndarray  # content characters per sentence (np.diff(bounds))
+    positions: np.ndarray  # normalized position of each content character, ascending
     n_grams: np.ndarray  # per sentence: how many distinct trigrams it holds
     gram_codes: np.ndarray  # (trigram code, sentence) pairs, each once, sorted by code
     gram_sents: np.ndarray
-    positions: np.ndarray  # every content position, ascending (the sentences' content, flat)
+    numbers: list[list[str]]  # per sentence: its numbers (digit runs), as written
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -134,31 +136,29 @@ def _side(text: str) -> _Side:
     pos = np.flatnonzero(content_table()[cps])
     sent = np.searchsorted(np.array([e for _, e in spans], dtype=np.int64), pos, side="right")
     has, sent = np.unique(sent, return_inverse=True)  # sentences holding content, renumbered
-    cuts = np.flatnonzero(np.diff(sent)) + 1
-    content = [c.tolist() for c in np.split(pos, cuts)] if len(pos) else []
+    bounds = np.concatenate(([0], np.flatnonzero(np.diff(sent)) + 1, [len(pos)])) if len(pos) else np.zeros(1, np.int64)
     c = cps[pos].astype(np.int64)
-    flat_chars = c.astype("<u4").tobytes().decode("utf-32-le")
-    bounds = [0, *cuts.tolist(), len(pos)]
-    chars = [flat_chars[bounds[k]:bounds[k + 1]] for k in range(len(content))]
 
     codes = (c[:-2] << 42) | (c[1:-1] << 21) | c[2:] if len(c) >= GRAM else np.zeros(0, np.int64)
     owner = sent[: len(codes)]
     inside = owner == sent[GRAM - 1:]  # the trigram does not cross into the next sentence
     codes, owner = codes[inside], owner[inside]
-    short = [k for k in range(len(content)) if len(content[k]) < GRAM]
-    if short:
+    short = np.flatnonzero(np.diff(bounds) < GRAM)  # sentences of one or two characters
+    if len(short):
         codes = np.concatenate([codes, np.array([_short_gram(c[bounds[k]:bounds[k + 1]].tolist()) for k in short], np.int64)])
-        owner = np.concatenate([owner, np.array(short, dtype=owner.dtype)])
+        owner = np.concatenate([owner, short.astype(owner.dtype)])
     order = np.lexsort((owner, codes))
     codes, owner = codes[order], owner[order].astype(np.int64)
     first = np.r_[True, (codes[1:] != codes[:-1]) | (owner[1:] != owner[:-1])] if len(codes) else np.zeros(0, bool)
     codes, owner = codes[first], owner[first]
-    n_grams = np.bincount(owner, minlength=len(content)).astype(np.int64)
+    n_grams = np.bincount(owner, minlength=len(bounds) - 1).astype(np.int64)
     sents = [spans[k] for k in has.tolist()]
-    return _Side(text, sents, content, chars, n_grams, codes, owner, pos.astype(np.int64))
+    numbers = [_NUMBER.findall(text, s, e) for s, e in sents]
+    bounds = bounds.astype(np.int64)
+    return _Side(text, sents, c, bounds, np.diff(bounds), pos.astype(np.int64), n_grams, codes, owner, numbers)
 
 
-def _scored_pairs(a: _Side, b: _Side) -> list[tuple[int, int]]:
+def _scored_pairs(a: _Side, b: _Side) -> tuple[np.ndarray, np.ndarray]:
     """Sentence pairs worth a character alignment, best (most shared trigrams) first.
 
     A join of the two sides' (trigram, sentence) lists on the trigram, in numpy: for each
@@ -168,7 +168,7 @@ def _scored_pairs(a: _Side, b: _Side) -> list[tuple[int, int]]:
     n = hi - lo
     total = int(n.sum())
     if not total:
-        return []
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     ends = np.cumsum(n)
     idx = np.repeat(lo - (ends - n), n) + np.arange(total)
     nb = max(len(b.sents), 1)
@@ -179,31 +179,14 @@ def _scored_pairs(a: _Side, b: _Side) -> list[tuple[int, int]]:
     ok = (shared >= np.minimum(MIN_PAIR_GRAMS, smaller)) & (shared >= MIN_PAIR_OVERLAP * smaller)
     i, j, shared, smaller = i[ok], j[ok], shared[ok], smaller[ok]
     order = np.lexsort((j, i, -(shared / smaller), -shared))
-    return list(zip(i[order].tolist(), j[order].tolist()))
+    return i[order], j[order]
 
 
-def _blocks(pa: list[int], pb: list[int], sa: str, sb: str, min_block: int) -> tuple[list[int], list[int]]:
-    """Character alignment of two sentences (positions ``pa``/``pb``, characters ``sa``/``sb``):
-    matched normalized positions on each side."""
-    ma: list[int] = []
-    mb: list[int] = []
-    for i, j, size in matching_blocks(sa, sb):
-        if size >= min_block:
-            ma.extend(pa[i : i + size])
-            mb.extend(pb[j : j + size])
-    return ma, mb
-
-
-def _content_runs(side: _Side, matched: set[int]) -> list[tuple[int, int]]:
-    """Group the unmatched content positions into spans that only punctuation/space interrupts:
-    maximal runs of unmatched positions in the flat content order, as [first, last + 1)."""
+def _content_runs(side: _Side, matched: np.ndarray) -> list[tuple[int, int]]:
+    """Group the unmatched content characters into spans that only punctuation/space
+    interrupts: maximal runs of unmatched content indices, as normalized [first, last + 1)."""
     pos = side.positions
-    if not len(pos):
-        return []
-    free = ~np.isin(pos, np.fromiter(matched, dtype=np.int64, count=len(matched)))
-    edges = np.diff(np.concatenate(([False], free, [False])).astype(np.int8))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    return [(int(pos[s]), int(pos[e - 1]) + 1) for s, e in zip(starts, ends)]
+    return [(int(pos[s]), int(pos[e - 1]) + 1) for s, e in pairing.unmatched_runs(matched).tolist()]
 
 
 def align(a_body: str, a_norm: NormalizedLike, b_body: str, b_norm: NormalizedLike) -> Alignment:
@@ -213,86 +196,46 @@ def align(a_body: str, a_norm: NormalizedLike, b_body: str, b_norm: NormalizedLi
     taken so callers can check spans, and are not otherwise read.
     """
     a, b = _side(a_norm.text), _side(b_norm.text)
-    matched_a: set[int] = set()
-    matched_b: set[int] = set()
-    kept: dict[tuple[int, int], tuple[list[int], list[int]]] = {}
-    deg_a: dict[int, int] = defaultdict(int)
-    deg_b: dict[int, int] = defaultdict(int)
-    for i, j in _scored_pairs(a, b):
-        if deg_a[i] >= MAX_PARTNERS or deg_b[j] >= MAX_PARTNERS:
-            continue
-        pa, pb = a.content[i], b.content[j]
-        ma, mb = _blocks(pa, pb, a.chars[i], b.chars[j], MIN_BLOCK)
-        # a pair must bring characters not matched yet on one side: otherwise it only
-        # re-matches a stock phrase that a better pair already explains
-        fresh = max(len(set(ma) - matched_a), len(set(mb) - matched_b))
-        if fresh < MIN_PAIR_MATCH * min(len(pa), len(pb)):
-            continue
-        deg_a[i] += 1
-        deg_b[j] += 1
-        kept[(i, j)] = (ma, mb)
-        matched_a.update(ma)
-        matched_b.update(mb)
-    # an editor who merges two sentences often keeps only a few words of one ("他指出，" + the
-    # next sentence): align leftovers of each kept pair against the partner's neighbours
-    for i, j in list(kept):
-        for ni, nj in ((i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)):
-            if (ni, nj) in kept or not (0 <= ni < len(a.content) and 0 <= nj < len(b.content)):
-                continue
-            pa = [p for p in a.content[ni] if p not in matched_a]
-            pb = [p for p in b.content[nj] if p not in matched_b]
-            if not pa or not pb:
-                continue
-            ma, mb = _blocks(pa, pb, "".join(a.text[p] for p in pa), "".join(b.text[p] for p in pb), NEIGHBOUR_BLOCK)
-            if ma:
-                kept[(ni, nj)] = (ma, mb)
-                matched_a.update(ma)
-                matched_b.update(mb)
-    # figures: per edited a sentence, its numbers against those of all its partners. A number
-    # replaced by another (6.5444 -> 6.4978) marks a re-filled template; a number merely dropped
-    # (a dateline 1月7日 cut by the reprint) does not.
-    partners: dict[int, list[int]] = defaultdict(list)
-    for i, j in kept:
-        partners[i].append(j)
-    numbers_kept = numbers_changed = 0
-    for i, js in partners.items():
-        if all(len(kept[(i, j)][0]) == len(a.content[i]) == len(b.content[j]) for j in js):
-            continue  # an unchanged sentence says nothing about figures
-        na = Counter(_NUMBER.findall(a.text[a.sents[i][0] : a.sents[i][1]]))
-        nb: Counter[str] = Counter()
-        for j in js:
-            nb.update(_NUMBER.findall(b.text[b.sents[j][0] : b.sents[j][1]]))
-        numbers_kept += sum((na & nb).values())
-        numbers_changed += min(sum((na - nb).values()), sum((nb - na).values()))
+    order_i, order_j = _scored_pairs(a, b)
+    matched_a, matched_b, kept_i, kept_j, starts, ma, mb = pairing.pick(
+        a.codes, a.bounds, b.codes, b.bounds, order_i, order_j,
+        MIN_BLOCK, MIN_PAIR_MATCH, MAX_PARTNERS, NEIGHBOUR_BLOCK)
+    al = Alignment()
+    al.numbers_kept, al.numbers_changed = _figures(a, b, kept_i, kept_j, starts[1:] - starts[:-1])
+    al.a_chars, al.b_chars = len(a.codes), len(b.codes)
+    al.a_in_b = int(matched_a.sum()) / al.a_chars if al.a_chars else 0.0
+    al.b_in_a = int(matched_b.sum()) / al.b_chars if al.b_chars else 0.0
 
-    al = Alignment(numbers_kept=numbers_kept, numbers_changed=numbers_changed)
-    al.a_chars = sum(len(p) for p in a.content)
-    al.b_chars = sum(len(p) for p in b.content)
-    al.a_in_b = len(matched_a) / al.a_chars if al.a_chars else 0.0
-    al.b_in_a = len(matched_b) / al.b_chars if al.b_chars else 0.0
-
-    # passages: runs of picked pairs that advance together (i+1 with j or j+1)
-    runs: list[list[tuple[int, int]]] = []
-    for i, j in sorted(kept):
-        for run in runs:
-            li, lj = run[-1]
-            if i - li in (0, 1) and j - lj in (0, 1) and (i, j) != (li, lj):
-                run.append((i, j))
-                break
-        else:
-            runs.append([(i, j)])
-    for run in runs:
-        ma = [p for pair in run for p in kept[pair][0]]
-        mb = [p for pair in run for p in kept[pair][1]]
-        len_a = sum(len(a.content[i]) for i in {i for i, _ in run})
-        len_b = sum(len(b.content[j]) for j in {j for _, j in run})
-        sim = 2 * len(set(ma)) / (len_a + len_b)
-        sa = a_norm.to_original(min(ma), max(ma) + 1)
-        sb = b_norm.to_original(min(mb), max(mb) + 1)
-        al.passages.append(Passage(a=tuple(sa), b=tuple(sb), similarity=round(min(sim, 1.0), 4)))
-        al.longest_passage = max(al.longest_passage, len(set(ma)))
-    al.passages.sort(key=lambda p: (p.a, p.b))
+    if len(kept_i):
+        runs = pairing.passages(kept_i, kept_j, starts, ma, mb, a.bounds, b.bounds)
+        for a_first, a_last, b_first, b_last, a_matched, len_a, len_b in runs.tolist():
+            sim = 2 * a_matched / (len_a + len_b)
+            sa = a_norm.to_original(int(a.positions[a_first]), int(a.positions[a_last]) + 1)
+            sb = b_norm.to_original(int(b.positions[b_first]), int(b.positions[b_last]) + 1)
+            al.passages.append(Passage(a=tuple(sa), b=tuple(sb), similarity=round(min(sim, 1.0), 4)))
+            al.longest_passage = max(al.longest_passage, a_matched)
+        al.passages.sort(key=lambda p: (p.a, p.b))
 
     al.only_a = [tuple(a_norm.to_original(s, e)) for s, e in _content_runs(a, matched_a)]
     al.only_b = [tuple(b_norm.to_original(s, e)) for s, e in _content_runs(b, matched_b)]
     return al
+
+
+def _figures(a: _Side, b: _Side, kept_i: np.ndarray, kept_j: np.ndarray, matched: np.ndarray) -> tuple[int, int]:
+    """Numbers kept and numbers changed: per edited a sentence, its numbers against those of
+    all its partners. A number replaced by another (6.5444 -> 6.4978) marks a re-filled
+    template; a number merely dropped (a dateline 1月7日 cut by the reprint) does not.
+    ``matched[t]``: a characters pair t matched."""
+    # an unchanged sentence (all its partners match it whole) says nothing about figures
+    whole = (matched == a.lengths[kept_i]) & (matched == b.lengths[kept_j])
+    kept = changed = 0
+    for i in np.unique(kept_i[~whole]).tolist():
+        if not a.numbers[i]:
+            continue  # nothing to keep or change
+        na = Counter(a.numbers[i])
+        nb: Counter[str] = Counter()
+        for j in kept_j[kept_i == i].tolist():
+            nb.update(b.numbers[j])
+        kept += sum((na & nb).values())
+        changed += min(sum((na - nb).values()), sum((nb - na).values()))
+    return kept, changed

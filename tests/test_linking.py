@@ -177,3 +177,95 @@ def test_examples_find_the_readme_cases(tmp_path):
         "2021-01-04-REUTERS-路透测算的人民币中间价料贬至6.5444元附近-上日美指反弹.html",
         "2021-01-05-REUTERS-路透测算的人民币中间价料升至6.4978元附近-美指反弹限制升幅.html",
     ) in {None, "partial"}
+
+
+def _posts(tmp_path, corpus, days, step=2):
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    for name in [n for n in sorted(os.listdir(corpus)) if n.startswith(days)][::step]:
+        shutil.copy(corpus / name, folder / name)
+    return folder
+
+
+def _index_on_disk(archive) -> set[tuple[int, str]]:
+    import numpy as np
+
+    name = dict(archive.db.execute("SELECT handle, article FROM linked"))
+    out: set[tuple[int, str]] = set()
+    for keys, holders in archive.db.execute("SELECT keys, holders FROM link_segment"):
+        for k, h in zip(np.frombuffer(keys, "<i8").tolist(), np.frombuffer(holders, "<i8").tolist()):
+            assert h in name, "a posting of an article no longer linked"
+            out.add((k, name[h]))
+    return out
+
+
+def test_version_3_archive_upgrades_its_index(tmp_path, corpus):
+    """An archive written by the version with a row per (key, article) keeps its index:
+    the same postings and anchor counts as segments, and links new posts as before."""
+    import sqlite3
+
+    from wiretrace import link
+    from wiretrace.archive import LinkStore
+
+    folder = _posts(tmp_path, corpus, ("2021-01-05",), step=3)
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(folder)])
+    before = _snapshot(archive)
+    index = _index_on_disk(archive)
+    anchors = dict(archive.db.execute("SELECT article, anchors FROM linked"))
+    archive.close()
+    assert index and before[0]
+
+    # version 3's tables, filled from the same keys
+    con = sqlite3.connect(tmp_path / "a.db")
+    con.executescript("""
+        CREATE TABLE linked_old (article TEXT PRIMARY KEY REFERENCES article(id), signature BLOB NOT NULL);
+        INSERT INTO linked_old SELECT article, signature FROM linked;
+        CREATE TABLE link_key (key INTEGER NOT NULL, article TEXT NOT NULL REFERENCES article(id));
+        CREATE INDEX link_key_key ON link_key(key);
+        CREATE INDEX link_key_article ON link_key(article);
+    """)
+    con.executemany("INSERT INTO link_key VALUES (?, ?)", sorted(index))
+    con.executescript("""
+        DROP TABLE linked; DROP TABLE link_segment; DELETE FROM sqlite_sequence WHERE name = 'linked';
+        ALTER TABLE linked_old RENAME TO linked;
+        PRAGMA user_version = 3;
+    """)
+    con.close()
+
+    upgraded = Archive(tmp_path / "a.db")
+    assert upgraded.schema_version == 4
+    assert _index_on_disk(upgraded) == index
+    assert dict(upgraded.db.execute("SELECT article, anchors FROM linked")) == anchors
+    assert _snapshot(upgraded) == before
+    # the upgraded index answers as the keys say: a new copy of a linked article meets it
+    some = next(iter(upgraded.articles()))
+    found = link.candidates({"new": link.keys(upgraded.normalized(some.id).text)}, LinkStore(upgraded).postings())
+    assert ("new", some.id) in found or (some.id, "new") in found
+
+
+def test_reextracted_article_leaves_no_stale_postings(tmp_path, corpus):
+    """An article re-extracted with another text is unlinked (its handle dropped); the next
+    link run drops its old postings from the index and indexes its new keys."""
+    import dataclasses
+
+    from wiretrace import link
+    from wiretrace.ingest import offsets_bytes
+    from wiretrace.normalize import matching_form
+
+    folder = _posts(tmp_path, corpus, ("2021-01-05",), step=4)
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(folder)])
+    art = next(iter(archive.articles()))
+    old_keys = {int(k) for k in link.keys(archive.normalized(art.id).text)}
+    with archive.transaction():
+        # the same body cut in half: a new matching form, so linking forgets the article
+        half = art.body[: len(art.body) // 2]
+        form = matching_form(half)
+        archive.put_article(dataclasses.replace(art, body=half), form.text, offsets_bytes(form.offsets), None)
+    summary = archive.link()
+    assert summary.linked == 1
+    index = _index_on_disk(archive)
+    new_keys = {int(k) for k in link.keys(form.text)}
+    assert {k for k, a in index if a == art.id} == new_keys
+    assert old_keys - new_keys, "the test needs keys only the old text had"

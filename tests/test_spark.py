@@ -16,6 +16,7 @@ import sqlite3
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("pyspark")
@@ -50,14 +51,21 @@ def dump(db: Path) -> dict:
     con = sqlite3.connect(db)
     out = {}
     for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"):
-        if name.startswith("search"):
-            continue  # the full-text index and its shadow tables: compared by article below
+        if name.startswith("search") or name in ("linked", "link_segment", "sqlite_sequence"):
+            continue  # the full-text index and the LSH index: compared by article below
         cols = [r[1] for r in con.execute(f"PRAGMA table_info({name})") if r[1] not in ("ingested_at", "seen_at")]
         rows = con.execute(f"SELECT {', '.join(cols)} FROM {name}").fetchall()
         out[name] = sorted(map(repr, rows))
     # rowids follow insertion order, which differs between engines: the indexed text per article
     out["search"] = sorted(map(repr, con.execute(
         "SELECT d.article, s.title, s.body FROM search s JOIN search_doc d ON d.rowid = s.rowid")))
+    # handles and the cut into segments follow the batches, which differ between engines:
+    # what each linked article holds
+    out["linked"] = sorted(map(repr, con.execute("SELECT article, signature, anchors FROM linked")))
+    name = dict(con.execute("SELECT handle, article FROM linked"))
+    out["postings"] = sorted(
+        (k, name[h]) for keys, holders in con.execute("SELECT keys, holders FROM link_segment")
+        for k, h in zip(np.frombuffer(keys, "<i8").tolist(), np.frombuffer(holders, "<i8").tolist()))
     con.close()
     return out
 

@@ -30,10 +30,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from wiretrace.errors import ArchiveError, NotFound
 from wiretrace.model import Article, RawDocument, Reject
+
+if TYPE_CHECKING:
+    from wiretrace.link.postings import Postings
 
 DEFAULT_DB = "wiretrace.db"
 
@@ -159,6 +164,29 @@ MIGRATIONS: list[str] = [
     );
     CREATE VIRTUAL TABLE search USING fts5(title, body, tokenize='trigram');
     """,
+    # 3 -> 4: the LSH index as sorted segments (wiretrace.link.postings) instead of a row
+    # per (key, article): rows cost a write and an index entry each and a query per key, the
+    # wall of linking a large archive. Linked articles get an integer handle, never reused
+    # (AUTOINCREMENT), so a posting is two integers and a stale one is recognisable.
+    """
+    ALTER TABLE linked RENAME TO linked_v3;
+    CREATE TABLE linked (
+        handle INTEGER PRIMARY KEY AUTOINCREMENT,
+        article TEXT UNIQUE NOT NULL REFERENCES article(id),
+        signature BLOB NOT NULL,           -- MinHash signature, uint32 little-endian
+        anchors INTEGER NOT NULL           -- how many of its keys are anchor keys
+    );
+    CREATE TABLE link_segment (
+        id INTEGER PRIMARY KEY,
+        size INTEGER NOT NULL,             -- postings held
+        keys BLOB NOT NULL,                -- int64 little-endian, ascending
+        holders BLOB NOT NULL              -- int64 little-endian linked.handle, parallel to keys
+    );
+    INSERT INTO linked (article, signature, anchors)
+        SELECT l.article, l.signature,
+               (SELECT count(*) FROM link_key k WHERE k.article = l.article AND (k.key & 1) = 1)
+        FROM linked_v3 l ORDER BY l.article;
+    """,
 ]
 
 # Steps that need Python after their SQL (in the same transaction): filling
@@ -171,7 +199,24 @@ def _fill_search(archive: "Archive") -> None:
         archive._index_search(row["id"], matching_form(row["title"] or "").text, row["normalized"])
 
 
-MIGRATION_FILLS = {3: _fill_search}
+def _fill_segments(archive: "Archive") -> None:
+    """Version 3's link_key rows as segments of version 4, then the old tables dropped."""
+    from wiretrace.link import postings
+
+    handle = dict(archive.db.execute("SELECT article, handle FROM linked"))
+    keys: dict[str, list[int]] = {}
+    for key, article in archive.db.execute("SELECT key, article FROM link_key"):
+        keys.setdefault(article, []).append(key)
+    store = LinkStore(archive)
+    names = list(keys)
+    for start in range(0, len(names), postings.MAX_SEGMENT // 200):
+        chunk = names[start:start + postings.MAX_SEGMENT // 200]
+        store._write(postings.segment([np.array(keys[n], np.int64) for n in chunk], [handle[n] for n in chunk]))
+    archive.db.execute("DROP TABLE link_key")
+    archive.db.execute("DROP TABLE linked_v3")
+
+
+MIGRATION_FILLS = {3: _fill_search, 4: _fill_segments}
 
 
 @dataclass(frozen=True)
@@ -629,7 +674,8 @@ class Archive:
             # linking and stories derived from the old text is dropped, so the next
             # run links and scores the article again instead of keeping stale results.
             for sql in (
-                "DELETE FROM link_key WHERE article = ?", "DELETE FROM linked WHERE article = ?",
+                # its postings stay in the segments until compaction; its handle goes now
+                "DELETE FROM linked WHERE article = ?",
                 "DELETE FROM relation WHERE a = ?1 OR b = ?1", "DELETE FROM story_features WHERE article = ?",
             ):
                 self.db.execute(sql, (article.id,))
@@ -689,6 +735,9 @@ class LinkStore:
 
     def __init__(self, archive: Archive):
         self.db = archive.db
+        # The in-memory index follows this store's writes: after a rolled-back
+        # transaction, make a new LinkStore.
+        self._postings = None
 
     def unlinked(self) -> list[str]:
         """Articles (every version: a changed capture links to its earlier one) not yet linked."""
@@ -699,25 +748,56 @@ class LinkStore:
         return [r[0] for r in rows]
 
     def reset(self) -> None:
-        for table in ("cluster_member", "relation", "link_key", "linked"):
+        for table in ("cluster_member", "relation", "link_segment", "linked"):
             self.db.execute(f"DELETE FROM {table}")
+        self._postings = None
 
-    def add_keys(self, article_id: str, signature: bytes, keys: Iterable[int]) -> None:
-        self.db.execute("INSERT INTO linked (article, signature) VALUES (?, ?)", (article_id, signature))
-        self.db.executemany(
-            "INSERT INTO link_key (key, article) VALUES (?, ?)", ((int(k), article_id) for k in keys)
-        )
+    def postings(self) -> "Postings":
+        """The LSH index in memory (loaded once; ``add_keys`` keeps it current). Postings
+        of articles unlinked since they were indexed are dropped first, on disk too."""
+        from wiretrace.link.postings import Postings, Segment
 
-    def posting(self, key: int, limit: int) -> list[str]:
-        rows = self.db.execute("SELECT article FROM link_key WHERE key = ? LIMIT ?", (key, limit))
-        return [r[0] for r in rows]
+        if self._postings is None:
+            segments = [
+                Segment(np.frombuffer(r[1], "<i8").copy(), np.frombuffer(r[2], "<i8").copy(), r[0])
+                for r in self.db.execute("SELECT id, keys, holders FROM link_segment ORDER BY id")
+            ]
+            rows = self.db.execute("SELECT handle, article, anchors FROM linked ORDER BY handle").fetchall()
+            self._postings = Postings(segments, np.array([r[0] for r in rows], np.int64), [r[1] for r in rows],
+                                      np.array([r[2] for r in rows], np.int64))
+            for seg in self._postings.compact():
+                self._write(seg)
+        return self._postings
 
-    def anchor_count(self, article_id: str) -> int:
-        """How many anchor keys (odd keys, see wiretrace.link.lsh) a linked article has."""
-        row = self.db.execute(
-            "SELECT count(*) FROM link_key WHERE article = ? AND (key & 1) = 1", (article_id,)
-        ).fetchone()
-        return row[0]
+    def add_keys(self, rows: Iterable[tuple[str, bytes, np.ndarray]]) -> None:
+        """Index linked articles: (article id, signature bytes, LSH keys) each. One call
+        stores one segment (merged with its elders as ``Postings.add`` says): pass a batch."""
+        index = self.postings()  # loaded before the new rows exist
+        handles, names, anchors, keys = [], [], [], []
+        for article_id, signature, article_keys in rows:
+            article_keys = np.asarray(article_keys, np.int64)
+            n_anchors = int(np.count_nonzero(article_keys & 1))
+            cur = self.db.execute(
+                "INSERT INTO linked (article, signature, anchors) VALUES (?, ?, ?)", (article_id, signature, n_anchors))
+            handles.append(cur.lastrowid)
+            names.append(article_id)
+            anchors.append(n_anchors)
+            keys.append(article_keys)
+        if not handles:
+            return
+        new, dropped = index.add(handles, names, anchors, keys)
+        for seg in dropped:
+            self.db.execute("DELETE FROM link_segment WHERE id = ?", (seg.row,))
+        for seg in new:
+            self._write(seg)
+
+    def _write(self, seg) -> None:
+        """Store a segment: a new row, or its own row rewritten."""
+        values = (len(seg), seg.keys.astype("<i8").tobytes(), seg.holders.astype("<i8").tobytes())
+        if seg.row is None:
+            seg.row = self.db.execute("INSERT INTO link_segment (size, keys, holders) VALUES (?, ?, ?)", values).lastrowid
+        else:
+            self.db.execute("UPDATE link_segment SET size = ?, keys = ?, holders = ? WHERE id = ?", (*values, seg.row))
 
     def put_relation(
         self, a: str, b: str, relation: str, a_in_b: float, b_in_a: float, evidence: dict | str,

@@ -1,8 +1,8 @@
 """The linking pipeline: new articles -> keys -> candidates -> alignment -> relations -> clusters.
 
 Incremental: an article is linked once. Its MinHash signature and LSH keys are
-stored (``linked``, ``link_key``); a later run looks new articles up against
-the stored keys, so the archive is never recomputed unless ``rebuild`` is asked.
+stored (``linked``, ``link_segment``: see ``wiretrace.link.postings``); a later run looks
+new articles up against the stored keys, so the archive is never recomputed unless ``rebuild`` is asked.
 Each candidate pair is aligned with the earlier article as ``a`` (``orient``),
 its relation and evidence stored; clusters are recomputed from all relations,
 which is cheap next to alignment and keeps their ids deterministic.
@@ -65,11 +65,12 @@ def link_archive(
             store.reset()
     new_ids = store.unlinked()
     progress.start("linking", len(new_ids))
-    keyed = {i: _keys(archive, i) for i in new_ids}
-    pending = _Pending([keys for _, keys in keyed.values()])
     # Workers read the articles from the archive themselves (committed before linking);
-    # a pair is a few milliseconds of alignment, so each core pays off from a few hundred.
+    # a pair is a millisecond or so of alignment, so each core pays off from a few hundred.
     with Workers(jobs, len(new_ids), _open_worker_archive, (str(archive.path),)) as workers:
+        # every new article's keys first: the stop-key rule counts them all (``_Pending``)
+        keyed = dict(zip(new_ids, workers.map(_keys_in_worker, new_ids, inline=lambda i: _keys(archive, i))))
+        pending = _Pending([keys for _, keys in keyed.values()])
         for start in range(0, len(new_ids), BATCH):
             batch = new_ids[start:start + BATCH]
             pending.remove([keyed[i][1] for i in batch])
@@ -120,17 +121,12 @@ def _link_batch(
     signatures = {i: sig for i, (sig, _) in batch.items()}
     new_keys = {i: keys for i, (_, keys) in batch.items()}
 
-    # Candidates among the batch and against the stored articles, found before
-    # the batch's keys are stored so each stored posting is read once.
-    def posting(key: int) -> list[str]:
-        return store.posting(key, MAX_POSTINGS + 1)
-
-    # max_postings passed explicitly: one knob for the lookup and the rule (the Spark engine's tests lower it)
-    pairs = sorted(link.candidates(new_keys, posting, max_postings=MAX_POSTINGS,
-                                   anchor_counts=store.anchor_count, pending=pending))
+    # Candidates among the batch and against the stored articles, found before the
+    # batch's keys are stored. max_postings passed explicitly: one knob for the lookup and
+    # the rule (the Spark engine's tests lower it).
+    pairs = sorted(link.candidates(new_keys, store.postings(), max_postings=MAX_POSTINGS, pending=pending))
     summary.candidates += len(pairs)
-    for article_id in batch:
-        store.add_keys(article_id, link.signature_to_bytes(signatures[article_id]), new_keys[article_id])
+    store.add_keys((i, link.signature_to_bytes(signatures[i]), new_keys[i]) for i in batch)
     load = _loader(archive, {})  # an article takes part in ~6 pairs: load it once
     for relation in workers.map(_relate_in_worker, pairs, inline=lambda pair: relate_pair(archive, *pair, load)):
         if relation is not None:
@@ -148,6 +144,10 @@ _WORKER: dict[str, Any] = {}
 def _open_worker_archive(path: str) -> None:
     _WORKER["archive"] = Archive(path, readonly=True)
     _WORKER["loaded"] = {}
+
+
+def _keys_in_worker(article_id: str) -> tuple:
+    return _keys(_WORKER["archive"], article_id)
 
 
 def _relate_in_worker(pair: tuple[str, str]):

@@ -52,6 +52,7 @@ from typing import TypeVar
 import numpy as np
 
 from .errors import LinkError
+from . import postings
 from .minhash import NUM_PERM, _mix64, _numba, content_codepoints, gram_hashes, signature_of
 
 BANDS = 32
@@ -64,7 +65,7 @@ DENSE_BELOW = 120
 SHORT_ANCHORS = 60
 
 Id = TypeVar("Id", bound=Hashable)
-Index = Mapping[int, Sequence[Id]] | Callable[[int], Sequence[Id]]
+Index = Mapping[int, Sequence[Id]] | postings.Postings
 
 _ONE = np.uint64(1)
 
@@ -158,14 +159,6 @@ def keys_from_bytes(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype="<i8").astype(np.int64)
 
 
-def _lookup(index: Index | None) -> Callable[[int], Sequence]:
-    if index is None:
-        return lambda _k: ()
-    if callable(index) and not isinstance(index, Mapping):
-        return index
-    return lambda k: index.get(k, ())
-
-
 def _pairs_in_groups(starts: np.ndarray, sizes: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All (x, y) doc pairs within each group of the key-sorted ``docs`` array, vectorised per size."""
     xs, ys = [], []
@@ -192,9 +185,9 @@ def candidates(
 ) -> set[tuple[Id, Id]]:
     """Candidate pairs among the ``new`` documents and between them and an existing ``index``.
 
-    ``new`` maps a document id to its ``keys``. ``index`` (a mapping or a callable, key ->
-    ids of already indexed documents) supplies the archive's postings; pairs of two indexed
-    documents are not returned (they were linked before). A key held by more than
+    ``new`` maps a document id to its ``keys``. ``index`` holds the keys of documents indexed
+    before: a ``postings.Postings`` (the archive's) or a plain mapping key -> ids; pairs of two
+    indexed documents are not returned (they were linked before). A key held by more than
     ``max_postings`` documents in all is ignored (a stop-key). ``pending`` maps an array of
     keys to how many documents of the same run, neither in ``new`` nor in ``index`` yet,
     hold each: they count toward the cap, so a run cut into batches finds the pairs it
@@ -202,8 +195,8 @@ def candidates(
 
     A pair involving a short document (at most SHORT_ANCHORS anchor keys) needs only one
     shared anchor. The anchor counts of ``new`` documents are read from their keys; those of
-    indexed documents come from ``anchor_counts`` (the archive stores keys, so it can count the
-    odd ones) and are taken as long when it is not given.
+    indexed documents come from a ``Postings`` index itself, or from ``anchor_counts`` with a
+    mapping index, and are taken as long when unknown.
     """
     ids = list(new)
     if not ids:
@@ -215,31 +208,25 @@ def candidates(
 
     unique_keys = np.unique(all_keys)
     later = np.zeros(len(unique_keys), np.int64) if pending is None else np.asarray(pending(unique_keys), np.int64)
+    old_anchors = None
 
     if index is not None:
-        lookup = _lookup(index)
-        pos = {i: p for p, i in enumerate(ids)}
-        old_ids: list = []
-        old_pos: dict = {}
-        ek, ed = [], []
-        for k, held_later in zip(unique_keys.tolist(), later.tolist()):
-            posting = () if held_later > max_postings else lookup(k)
-            if held_later + len(posting) > max_postings:  # stop-key: do not even enumerate it
-                ek.extend([k] * (max_postings + 1))
-                ed.extend([-1] * (max_postings + 1))
-                continue
-            for d in posting:
-                if d in pos:  # already among the new documents
-                    continue
-                if d not in old_pos:
-                    old_pos[d] = n_new + len(old_ids)
-                    old_ids.append(d)
-                ek.append(k)
-                ed.append(old_pos[d])
-        ids = ids + old_ids
-        if ek:
-            all_keys = np.concatenate([all_keys, np.asarray(ek, dtype=np.int64)])
-            all_docs = np.concatenate([all_docs, np.asarray(ed, dtype=np.int64)])
+        if isinstance(index, Mapping):
+            found = postings.from_mapping(index, unique_keys, max_postings, anchor_counts)
+        else:
+            found = index.lookup(unique_keys, max_postings)
+        # a stop-key is not even enumerated: max_postings + 1 placeholder holders (-1) make
+        # its group too large below
+        stop = later + found.counts > max_postings
+        is_new = set(ids)
+        fresh = np.array([d not in is_new for d in found.names], bool)  # not already among the new
+        keep = ~stop[found.key_pos] & fresh[found.holder] if len(found.key_pos) else np.zeros(0, bool)
+        all_keys = np.concatenate([all_keys, unique_keys[found.key_pos[keep]],
+                                   np.repeat(unique_keys[stop], max_postings + 1)])
+        all_docs = np.concatenate([all_docs, n_new + found.holder[keep],
+                                   np.full(int(stop.sum()) * (max_postings + 1), -1, np.int64)])
+        ids = ids + found.names
+        old_anchors = found.anchors
 
     order = np.lexsort((all_docs, all_keys))
     sk, sd = all_keys[order], all_docs[order]
@@ -255,12 +242,8 @@ def candidates(
     n_all = len(ids)
     n_anchor = np.full(n_all, np.iinfo(np.int64).max, dtype=np.int64)
     n_anchor[:n_new] = [int(np.count_nonzero(k & 1)) for k in key_arr]
-    if anchor_counts is not None:
-        count_of = anchor_counts if callable(anchor_counts) else anchor_counts.get
-        for p in range(n_new, n_all):
-            c = count_of(ids[p])
-            if c is not None:
-                n_anchor[p] = c
+    if old_anchors is not None:
+        n_anchor[n_new:] = old_anchors
     out: set = set()
     for is_anchor_group, need in ((False, 1), (True, min_anchors)):
         sel = ok & (anchor == is_anchor_group)

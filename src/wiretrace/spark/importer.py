@@ -169,14 +169,16 @@ def _links(archive: Archive, store: LinkStore, out, tables, summary: ImportSumma
         summary.link_skipped = len(seen - before)
         return
     for rows in _batches(out, "linked"):
+        batch = []
         for r in rows:
             if r["article"] in before:
                 continue
             if not archive.has_article(r["article"]):
                 raise FormatError(f"{local_path(out)}: linked article {r['article']} is not in the archive: "
                                   "import the ingest output it came from, or link this archive")
-            store.add_keys(r["article"], r["signature"], r["keys"])
-            summary.linked += 1
+            batch.append((r["article"], r["signature"], r["keys"]))
+        store.add_keys(batch)  # one index segment per batch of rows
+        summary.linked += len(batch)
     if "relations" in tables:
         for rows in _batches(out, "relations"):
             for r in rows:

@@ -1,0 +1,170 @@
+"""The LSH inverted index (key -> articles holding it) as a few sorted segments.
+
+Place in the flow: ``lsh.candidates`` asks it, for one batch of new articles, which linked
+articles hold each of their keys; the archive stores its segments (``LinkStore``).
+
+Why segments and not a table row per (key, article): at ~117 keys an article, a million
+articles is 117M postings. As SQLite rows with an index on each column they cost ~8 µs each
+to write and one query per key to read, which made the index, not the alignment, the wall of
+linking a large archive. Here each batch of new articles adds one segment (its postings as two
+parallel int64 arrays sorted by key), written as two blobs; a lookup is a ``searchsorted`` of
+the batch's keys in every segment. Segments of similar size are merged (the newest into its
+elder while the elder is at most twice as large), so an index of n postings has O(log n)
+segments and each posting is rewritten O(log n) times: n log n in all. A segment stops
+growing at MAX_SEGMENT postings (SQLite's blobs are at most 1 GB).
+
+Holders are integer handles (``linked.handle`` in the archive, never reused), so a segment
+needs no strings; ``names`` maps a handle to its article id. An article unlinked later
+(re-extracted with another text) leaves postings whose handle is no longer live: ``compact``
+drops them, and the archive compacts before it serves a lookup, so lookups count live
+holders only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Hashable, Sequence
+
+import numpy as np
+
+MAX_SEGMENT = 1 << 24  # postings: 128 MB of keys, 128 MB of holders
+
+
+@dataclass
+class Segment:
+    keys: np.ndarray  # int64, ascending
+    holders: np.ndarray  # int64 handles, parallel to keys (ascending within one key)
+    row: int | None = None  # its row in the archive, None until stored
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+@dataclass
+class Found:
+    """What ``Postings.lookup`` returns for an array of keys.
+
+    ``counts[k]``: how many indexed articles hold ``keys[k]``. For the keys held by at most
+    ``limit`` articles, every posting: the key's position ``key_pos`` and the holder's
+    position ``holder`` in ``names`` (and ``anchors``, their anchor-key counts, or None when
+    unknown)."""
+
+    counts: np.ndarray
+    key_pos: np.ndarray
+    holder: np.ndarray
+    names: list
+    anchors: np.ndarray | None
+
+
+def segment(keys: Sequence[np.ndarray], handles: Sequence[int], row: int | None = None) -> Segment:
+    """One segment from each holder's keys."""
+    flat = np.concatenate(keys) if len(keys) else np.zeros(0, np.int64)
+    owners = np.repeat(np.asarray(handles, np.int64), [len(k) for k in keys])
+    order = np.lexsort((owners, flat))
+    return Segment(flat[order].astype(np.int64), owners[order], row)
+
+
+def merged(a: Segment, b: Segment) -> Segment:
+    keys = np.concatenate([a.keys, b.keys])
+    holders = np.concatenate([a.holders, b.holders])
+    order = np.lexsort((holders, keys))
+    return Segment(keys[order], holders[order])
+
+
+class Postings:
+    """The index in memory: segments, and the live holders (handle -> name, anchors)."""
+
+    def __init__(self, segments: list[Segment], handles: np.ndarray, names: list, anchors: np.ndarray):
+        order = np.argsort(handles, kind="stable")
+        self.handles = np.asarray(handles, np.int64)[order]
+        self.names = [names[k] for k in order.tolist()]
+        self.anchors = np.asarray(anchors, np.int64)[order]
+        self.segments = segments
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self.segments)
+
+    def _live(self, holders: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(self.handles, holders)
+        at[at == len(self.handles)] = 0
+        return self.handles[at] == holders if len(self.handles) else np.zeros(len(holders), bool)
+
+    def compact(self) -> list[Segment]:
+        """Drop the postings of holders no longer live; the segments that changed."""
+        changed = []
+        for s in self.segments:
+            live = self._live(s.holders)
+            if not live.all():
+                s.keys, s.holders = s.keys[live], s.holders[live]
+                changed.append(s)
+        return changed
+
+    def add(self, handles: list[int], names: list, anchors: list[int], keys: list[np.ndarray]) -> tuple[list[Segment], list[Segment]]:
+        """Index new holders (handles larger than any before). Returns the segments to store
+        and the stored segments they replace."""
+        if len(handles) and len(self.handles) and min(handles) <= self.handles[-1]:
+            raise ValueError("postings: a new handle must be larger than every handle before it")
+        self.handles = np.concatenate([self.handles, np.asarray(handles, np.int64)])
+        self.names.extend(names)
+        self.anchors = np.concatenate([self.anchors, np.asarray(anchors, np.int64)])
+        new = segment(keys, handles)
+        dropped: list[Segment] = []
+        while self.segments and len(self.segments[-1]) <= 2 * len(new) and len(self.segments[-1]) + len(new) <= MAX_SEGMENT:
+            elder = self.segments.pop()
+            if elder.row is not None:
+                dropped.append(elder)
+            new = merged(elder, new)
+        self.segments.append(new)
+        return [new], dropped
+
+    def lookup(self, keys: np.ndarray, limit: int) -> Found:
+        """Holders of each of ``keys`` (see ``Found``)."""
+        keys = np.asarray(keys, np.int64)
+        counts = np.zeros(len(keys), np.int64)
+        spans = []
+        for s in self.segments:
+            lo = np.searchsorted(s.keys, keys, side="left")
+            hi = np.searchsorted(s.keys, keys, side="right")
+            counts += hi - lo
+            spans.append((s, lo, hi))
+        small = counts <= limit
+        key_pos, holders = [], []
+        for s, lo, hi in spans:
+            n = np.where(small, hi - lo, 0)
+            total = int(n.sum())
+            if not total:
+                continue
+            ends = np.cumsum(n)
+            idx = np.repeat(lo - (ends - n), n) + np.arange(total)
+            key_pos.append(np.repeat(np.arange(len(keys)), n))
+            holders.append(s.holders[idx])
+        if not key_pos:
+            return Found(counts, np.zeros(0, np.int64), np.zeros(0, np.int64), [], np.zeros(0, np.int64))
+        held, code = np.unique(np.concatenate(holders), return_inverse=True)
+        at = np.searchsorted(self.handles, held)
+        return Found(counts, np.concatenate(key_pos), code.ravel(), [self.names[k] for k in at.tolist()],
+                     self.anchors[at])
+
+
+def from_mapping(index: dict[int, Sequence[Hashable]], keys: np.ndarray, limit: int,
+                 anchor_counts=None) -> Found:
+    """``Postings.lookup`` over a plain ``{key: [ids]}`` mapping (tests, small callers).
+    ``anchor_counts``: a mapping or callable id -> anchor-key count, or None (unknown)."""
+    counts = np.zeros(len(keys), np.int64)
+    key_pos: list[int] = []
+    code: dict = {}
+    holder: list[int] = []
+    for p, k in enumerate(np.asarray(keys).tolist()):
+        held = index.get(k, ())
+        counts[p] = len(held)
+        if len(held) <= limit:
+            for d in held:
+                key_pos.append(p)
+                holder.append(code.setdefault(d, len(code)))
+    names = list(code)
+    anchors = None
+    if anchor_counts is not None:
+        count_of = anchor_counts if callable(anchor_counts) else anchor_counts.get
+        got = [count_of(d) for d in names]
+        anchors = np.array([np.iinfo(np.int64).max if c is None else c for c in got], np.int64)
+    return Found(counts, np.asarray(key_pos, np.int64), np.asarray(holder, np.int64), names, anchors)

@@ -1,0 +1,73 @@
+"""The segmented LSH index: the same answers as a plain key -> ids mapping, few segments."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from wiretrace.link import postings
+from wiretrace.link.postings import Postings
+
+
+def _random_holders(rnd: random.Random, n: int, vocabulary: int = 400) -> list[np.ndarray]:
+    # a few very common keys (stop-keys at a small limit) and a long tail
+    return [np.unique(np.array([rnd.choice([1, 3, 5]) if rnd.random() < 0.05 else rnd.randrange(vocabulary) * 2
+                                for _ in range(rnd.randrange(1, 40))], np.int64)) for _ in range(n)]
+
+
+def _answer(found: postings.Found, keys: np.ndarray) -> tuple[list[int], list[tuple[int, str]], list | None]:
+    pairs = sorted((int(keys[p]), found.names[h]) for p, h in zip(found.key_pos.tolist(), found.holder.tolist()))
+    anchors = None if found.anchors is None else sorted(zip(found.names, found.anchors.tolist()))
+    return found.counts.tolist(), pairs, anchors
+
+
+def test_lookup_equals_a_plain_mapping_across_merges():
+    rnd = random.Random(7)
+    index = Postings([], np.zeros(0, np.int64), [], np.zeros(0, np.int64))
+    plain: dict[int, list[str]] = {}
+    anchors: dict[str, int] = {}
+    handle = 0
+    for batch in range(60):
+        keys = _random_holders(rnd, rnd.randrange(1, 30))
+        names = [f"a{batch}-{k}" for k in range(len(keys))]
+        handles = list(range(handle + 1, handle + 1 + len(keys)))
+        handle = handles[-1] + rnd.randrange(3)  # handles grow, with gaps (deleted rows)
+        counts = [int(np.count_nonzero(k & 1)) for k in keys]
+        index.add(handles, names, counts, keys)
+        for name, k, c in zip(names, keys, counts):
+            anchors[name] = c
+            for key in k.tolist():
+                plain.setdefault(key, []).append(name)
+        query = np.unique(np.array([rnd.randrange(-5, 800) for _ in range(50)] + [1, 3, 5], np.int64))
+        for limit in (3, 100):
+            got = _answer(index.lookup(query, limit), query)
+            want = _answer(postings.from_mapping(plain, query, limit, anchors), query)
+            assert got == want
+    n = len(index)
+    assert n == sum(len(v) for v in plain.values())
+    # merging keeps the index to O(log n) segments
+    assert len(index.segments) <= math.log2(n) + 2
+    for seg in index.segments:
+        assert np.all(np.diff(seg.keys) >= 0)
+
+
+def test_unlinked_holders_are_dropped_by_compact():
+    keys = [np.array([2, 4, 6], np.int64), np.array([4, 6, 8], np.int64), np.array([6, 9], np.int64)]
+    seg = postings.segment(keys, [1, 2, 3], row=10)
+    # handle 2 was unlinked (its article re-extracted) after the segment was written
+    index = Postings([seg], np.array([1, 3]), ["x", "z"], np.array([0, 1]))
+    assert [s.row for s in index.compact()] == [10]
+    found = index.lookup(np.array([4, 6, 8], np.int64), 10)
+    assert found.counts.tolist() == [1, 2, 0]
+    assert sorted(found.names) == ["x", "z"]
+    assert index.compact() == []  # nothing left to drop
+
+
+def test_new_handles_must_grow():
+    index = Postings([], np.zeros(0, np.int64), [], np.zeros(0, np.int64))
+    index.add([5], ["a"], [0], [np.array([2], np.int64)])
+    with pytest.raises(ValueError, match="larger"):
+        index.add([5], ["b"], [0], [np.array([2], np.int64)])

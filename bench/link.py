@@ -16,16 +16,19 @@ Prints tables, asserts nothing, and rewrites its own section of docs/BENCHMARKS.
 (2) speed: on the same texts, wiretrace (signatures + keys + candidates + verification) beside
     datasketch MinHash + MinHashLSH at the same shingles, permutations and threshold.
 (3) scale: a synthetic corpus (abridge, reorder, split, convert script, add chrome, change
-    numbers) of N articles; time and peak memory of keys + candidates, verification rate.
+    numbers) of N articles written as captures, ingested into an archive and linked there (two
+    processes each, as `wiretrace ingest` runs); time and peak memory of both, and one core's
+    alignment rate.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import re
-import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +39,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from report import write_section  # noqa: E402
+from report import TreeMemory, write_section  # noqa: E402
 from wiretrace import Archive  # noqa: E402
 
 from wiretrace.link import align, candidates, classify, keys, REPRINT_TYPES  # noqa: E402
@@ -316,37 +319,82 @@ def synth(docs: list[dict], n: int, seed: int = 1) -> list[str]:
     return out
 
 
-def section_scale(docs, sizes, lines):
-    rows = [["N", "keys s", "keys docs/s", "candidates s", "candidate pairs", "verify pairs/s (2k sample)",
-             "peak RSS MB"]]
+def write_synthetic(texts: list[str], folder: Path, per_file: int = 1000) -> list[str]:
+    """JSON Lines captures: one record per text, 1,000 a file, ten outlets, one week."""
+    rnd = random.Random(11)
+    outlets = [f"outlet{k}" for k in range(10)]
+    start = dt.datetime(2021, 1, 4, tzinfo=dt.timezone.utc)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for f in range(0, len(texts), per_file):
+        path = folder / f"synth-{f // per_file:05d}.jsonl"
+        with open(path, "w", encoding="utf-8") as out:
+            for i in range(f, min(f + per_file, len(texts))):
+                outlet = rnd.choice(outlets)
+                when = start + dt.timedelta(minutes=rnd.randrange(7 * 24 * 60))
+                paras = [p for p in texts[i].split("\n") if p.strip()]
+                out.write(json.dumps({
+                    "id": f"s{i:07d}", "title": (paras[0] if paras else "")[:24], "outlet": outlet,
+                    "url": f"https://{outlet}.example/{i}", "published": when.isoformat(),
+                    "body": "\n\n".join(paras),
+                }, ensure_ascii=False) + "\n")
+        files.append(str(path))
+    return files
+
+
+# The two stages as a user's run does them, each in a fresh process (so its memory is its own):
+# ingest without linking, then link, both on two processes.
+_INGEST = ("import glob, sys\nfrom wiretrace import Archive\n"
+           "Archive(sys.argv[1]).ingest(sorted(glob.glob(sys.argv[2] + '/*.jsonl')), link=False, jobs=2)")
+_LINK = ("import json, sys\nfrom wiretrace import Archive\nfrom wiretrace.linking import link_archive\n"
+         "print(json.dumps(link_archive(Archive(sys.argv[1]), jobs=2).to_dict()))")
+
+
+def _stage(code: str, *args: str) -> tuple[float, TreeMemory, str]:
+    """Run one stage in a child process: wall seconds, its peak memory, its stdout."""
+    t0 = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
+    with TreeMemory(child.pid) as mem:
+        out, _ = child.communicate()
+    if child.returncode:
+        sys.exit(f"stage failed ({child.returncode}): {code.splitlines()[-1]}")
+    return time.perf_counter() - t0, mem, out
+
+
+def section_scale(docs, sizes, lines, keep: Path | None = None):
+    """Per N: the synthetic corpus written as JSON Lines captures, ingested into an archive
+    and linked there, each stage in its own process as a user runs them (2 processes each),
+    timed with the peak memory of its process tree; and the alignment rate of one core on
+    2,000 sampled related pairs (the link stage verifies every candidate pair)."""
+    rows = [["N", "ingest s (articles/s)", "ingest peak RSS MB: main / all", "link s (articles/s)",
+             "link peak RSS MB: main / all", "candidate pairs", "relations", "link: pairs/s",
+             "align pairs/s, 1 core", "archive MB"]]
     for n in sizes:
-        texts = synth(docs, n)
-        t0 = time.perf_counter()
-        k = {i: keys(t) for i, t in enumerate(texts)}
-        t_k = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        cand = candidates(k)
-        t_c = time.perf_counter() - t0
-        sample = random.Random(3).sample(sorted(cand), min(2000, len(cand)))
-
-        class _N:
-            def __init__(self, t):
-                self.text = t
-
-            def to_original(self, s, e):
-                return s, e
-
-        t0 = time.perf_counter()
-        for x, y in sample:
-            align(texts[x], _N(texts[x]), texts[y], _N(texts[y]))
-        t_v = time.perf_counter() - t0
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        rows.append([f"{n:,}", f"{t_k:.1f}", f"{n / t_k:,.0f}", f"{t_c:.1f}", f"{len(cand):,}",
-                     f"{len(sample) / t_v:,.0f}" if sample else "-", f"{rss:,.0f}"])
+        with tempfile.TemporaryDirectory(dir=keep) as tmp:
+            write_synthetic(synth(docs, n), Path(tmp) / "captures")
+            db = str(Path(tmp) / "scale.db")
+            t_ingest, mem_ingest, _ = _stage(_INGEST, db, str(Path(tmp) / "captures"))
+            t_link, mem_link, out = _stage(_LINK, db)
+            got = json.loads(out.strip().splitlines()[-1])
+            size = sum(f.stat().st_size for f in Path(tmp).glob("scale.db*"))
+            archive = Archive(db)
+            pairs = [(r["a"], r["b"]) for r in archive.db.execute("SELECT a, b FROM relation")]
+            sample = random.Random(3).sample(pairs, min(2000, len(pairs)))
+            forms = {i: archive.normalized(i) for p in sample for i in p}
+            bodies = {i: archive.article(i).body for i in forms}
+            t0 = time.perf_counter()
+            for x, y in sample:
+                align(bodies[x], forms[x], bodies[y], forms[y])
+            t_v = time.perf_counter() - t0
+            archive.close()
+        mb = lambda m: f"{m.own / 2**20:,.0f} / {m.tree / 2**20:,.0f}"  # noqa: E731
+        rows.append([f"{n:,}", f"{t_ingest:.1f} ({n / t_ingest:,.0f})", mb(mem_ingest),
+                     f"{t_link:.1f} ({n / t_link:,.0f})", mb(mem_link), f"{got['candidates']:,}",
+                     f"{got['relations']:,}", f"{got['candidates'] / t_link:,.0f}",
+                     f"{len(sample) / t_v:,.0f}" if sample else "-", f"{size / 2**20:,.0f}"])
         print(rows[-1], flush=True)
-        del k, cand, texts
-    lines += ["### Scale (synthetic corpus: new texts with the sample's reprint structure)", "", *_table(rows), "",
-              "Peak RSS is the process maximum so far (it includes the loaded corpus).", ""]
+    lines += ["### Scale (synthetic corpus: new texts with the sample's reprint structure)", "",
+              *_table(rows), ""]
 
 
 # ---------------------------------------------------------------- output
@@ -373,6 +421,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--section", action="append", choices=["accuracy", "speed", "scale"])
     ap.add_argument("--scale", action="append", type=int, help="synthetic corpus size (repeatable)")
+    ap.add_argument("--keep", type=Path, help="scale: write the captures and archive under this folder "
+                    "(default: the system's temporary folder)")
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/BENCHMARKS.md")
     args = ap.parse_args(argv)
     sections = args.section or ["accuracy", "speed", "scale"]
@@ -396,7 +446,7 @@ def main(argv=None) -> None:
     if "speed" in sections:
         section_speed(docs, ref_rel, lines)
     if "scale" in sections:
-        section_scale(docs, args.scale or [10_000], scale)
+        section_scale(docs, args.scale or [10_000], scale, args.keep)
     print("\n".join([*head, *lines, *scale]))
     print(f"total {time.perf_counter() - t0:.0f} s")
     if not args.no_doc:

@@ -26,7 +26,6 @@ JVM and of each Python worker, sampled from /proc every 0.2 s.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import random
@@ -164,29 +163,6 @@ def section_sample(spark, tmp: Path, lines: list[str], facts: dict) -> None:
 
 
 # ---------------------------------------------------------------- (2) synthetic
-def write_synthetic(texts: list[str], folder: Path, per_file: int = 1000) -> list[str]:
-    """JSON Lines captures: one record per text, 1,000 a file, ten outlets, one week."""
-    rnd = random.Random(11)
-    outlets = [f"outlet{k}" for k in range(10)]
-    start = dt.datetime(2021, 1, 4, tzinfo=dt.timezone.utc)
-    folder.mkdir(parents=True, exist_ok=True)
-    files = []
-    for f in range(0, len(texts), per_file):
-        path = folder / f"synth-{f // per_file:05d}.jsonl"
-        with open(path, "w", encoding="utf-8") as out:
-            for i in range(f, min(f + per_file, len(texts))):
-                outlet = rnd.choice(outlets)
-                when = start + dt.timedelta(minutes=rnd.randrange(7 * 24 * 60))
-                paras = [p for p in texts[i].split("\n") if p.strip()]
-                out.write(json.dumps({
-                    "id": f"s{i:07d}", "title": (paras[0] if paras else "")[:24], "outlet": outlet,
-                    "url": f"https://{outlet}.example/{i}", "published": when.isoformat(),
-                    "body": "\n\n".join(paras),
-                }, ensure_ascii=False) + "\n")
-        files.append(str(path))
-    return files
-
-
 def local_link_steps(archive, pairs_sample_seed: int = 3) -> dict:
     """The local engine's link stage functions over the whole archive, in one process."""
     from wiretrace import link
@@ -255,7 +231,7 @@ def section_synthetic(spark, tmp: Path, n: int, lines: list[str], facts: dict, *
     else:
         docs, _, _ = link_bench.load_corpus()
         texts = link_bench.synth(docs, n)
-        files = write_synthetic(texts, tmp / f"synth-{n}")
+        files = link_bench.write_synthetic(texts, tmp / f"synth-{n}")
         del texts  # ~1.5 GB at 1M; the engines read the files
     size = sum(os.path.getsize(f) for f in files)
 

@@ -131,7 +131,7 @@ def import_output(archive: Archive, out: str | os.PathLike, *, replace_links: bo
                                                             title_form, replace=False)
         if "linked" in tables:
             _links(archive, store, out, tables, summary)
-        clusters = link.clusters((r["a"], r["b"], r["relation"]) for r in store.relations())
+        clusters = link.clusters(store.edges())  # without the evidence: all of it is GBs at scale
         store.put_clusters(clusters)
         summary.clusters = len(clusters)
     return summary

@@ -21,6 +21,7 @@ The database runs in WAL mode so readers (the web UI) work while an ingest write
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -200,18 +201,28 @@ def _fill_search(archive: "Archive") -> None:
 
 
 def _fill_segments(archive: "Archive") -> None:
-    """Version 3's link_key rows as segments of version 4, then the old tables dropped."""
+    """Version 3's link_key rows as segments of version 4, then the old tables dropped.
+    Read article by article (its index) and written a segment at a time, so a large
+    archive is converted without holding all its keys as Python objects."""
     from wiretrace.link import postings
 
+    per_segment = postings.MAX_SEGMENT // 200  # articles: ~117 keys each, with room
     handle = dict(archive.db.execute("SELECT article, handle FROM linked"))
-    keys: dict[str, list[int]] = {}
-    for key, article in archive.db.execute("SELECT key, article FROM link_key"):
-        keys.setdefault(article, []).append(key)
     store = LinkStore(archive)
-    names = list(keys)
-    for start in range(0, len(names), postings.MAX_SEGMENT // 200):
-        chunk = names[start:start + postings.MAX_SEGMENT // 200]
-        store._write(postings.segment([np.array(keys[n], np.int64) for n in chunk], [handle[n] for n in chunk]))
+    keys: list[np.ndarray] = []
+    holders: list[int] = []
+    current, run = None, []
+    rows = archive.db.execute("SELECT article, key FROM link_key ORDER BY article")
+    for article, key in itertools.chain(rows, [(None, None)]):  # a sentinel ends the last article
+        if article != current and current is not None:
+            keys.append(np.array(run, np.int64))
+            holders.append(handle[current])
+            run = []
+            if len(holders) == per_segment or article is None:
+                store._write(postings.segment(keys, holders))
+                keys, holders = [], []
+        current = article
+        run.append(key)
     archive.db.execute("DROP TABLE link_key")
     archive.db.execute("DROP TABLE linked_v3")
 

@@ -199,9 +199,10 @@ def _index_on_disk(archive) -> set[tuple[int, str]]:
     return out
 
 
-def test_version_3_archive_upgrades_its_index(tmp_path, corpus):
+def test_version_3_archive_upgrades_its_index(tmp_path, corpus, monkeypatch):
     """An archive written by the version with a row per (key, article) keeps its index:
-    the same postings and anchor counts as segments, and links new posts as before."""
+    the same postings and anchor counts as segments (several: the conversion writes one per
+    MAX_SEGMENT // 200 articles, made small here), and links new posts as before."""
     import sqlite3
 
     from wiretrace import link
@@ -233,8 +234,13 @@ def test_version_3_archive_upgrades_its_index(tmp_path, corpus):
     """)
     con.close()
 
+    from wiretrace.link import postings
+
+    monkeypatch.setattr(postings, "MAX_SEGMENT", 200 * 7)
     upgraded = Archive(tmp_path / "a.db")
     assert upgraded.schema_version == 4
+    n_linked = upgraded.db.execute("SELECT count(*) FROM linked").fetchone()[0]
+    assert upgraded.db.execute("SELECT count(*) FROM link_segment").fetchone()[0] == -(-n_linked // 7)
     assert _index_on_disk(upgraded) == index
     assert dict(upgraded.db.execute("SELECT article, anchors FROM linked")) == anchors
     assert _snapshot(upgraded) == before

@@ -7,6 +7,7 @@ Each bench owns one section of BENCHMARKS.md between ``<!-- NAME:start -->`` and
 from __future__ import annotations
 
 import platform
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -41,23 +42,18 @@ def write_section(name: str, markdown: str) -> None:
     BENCHMARKS.write_text(text, encoding="utf-8")
 
 
-class TreeMemory:
-    """Peak RSS of a process (``root``, default this one) and of it with all its descendants
-    (worker pools included), sampled from /proc every ``every`` seconds while the ``with``
-    block runs."""
+class ProcSampler:
+    """Samples every process from /proc every ``every`` seconds while the ``with`` block runs
+    and hands each sample, a list of ``Proc``, to ``take`` (the subclass keeps its peaks)."""
 
-    def __init__(self, root: int | None = None, every: float = 0.2) -> None:
-        import os
+    def __init__(self, every: float = 0.2) -> None:
         import threading
 
-        self.root = root or os.getpid()
-        self.own = 0
-        self.tree = 0
         self._every = every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> "TreeMemory":
+    def __enter__(self):
         self._thread.start()
         return self
 
@@ -65,25 +61,56 @@ class TreeMemory:
         self._stop.set()
         self._thread.join()
 
+    def take(self, procs: list["Proc"]) -> None:
+        raise NotImplementedError
+
     def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self.take(_procs())
+
+
+@dataclass
+class Proc:
+    pid: int
+    parent: int
+    rss: int  # bytes
+    cmdline: bytes
+
+
+def _procs() -> list[Proc]:
+    import os
+
+    page = os.sysconf("SC_PAGE_SIZE")
+    out = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended while it was read
+        out.append(Proc(int(pid), int(stat.rsplit(")", 1)[1].split()[1]), rss, cmdline))
+    return out
+
+
+class TreeMemory(ProcSampler):
+    """Peak RSS of a process (``root``, default this one) and of it with all its descendants
+    (worker pools included)."""
+
+    def __init__(self, root: int | None = None, every: float = 0.2) -> None:
         import os
 
-        page = os.sysconf("SC_PAGE_SIZE")
-        me = self.root
-        while not self._stop.wait(self._every):
-            parent, rss = {}, {}
-            for pid in filter(str.isdigit, os.listdir("/proc")):
-                try:
-                    stat = Path(f"/proc/{pid}/stat").read_text()
-                    rss[int(pid)] = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
-                except (OSError, ValueError, IndexError):
-                    continue
-                parent[int(pid)] = int(stat.rsplit(")", 1)[1].split()[1])
-            tree, todo = {me}, [me]
-            while todo:
-                p = todo.pop()
-                kids = [c for c, pp in parent.items() if pp == p and c not in tree]
-                tree.update(kids)
-                todo.extend(kids)
-            self.own = max(self.own, rss.get(me, 0))
-            self.tree = max(self.tree, sum(rss.get(p, 0) for p in tree))
+        super().__init__(every)
+        self.root = root or os.getpid()
+        self.own = 0
+        self.tree = 0
+
+    def take(self, procs: list[Proc]) -> None:
+        tree, todo = {self.root}, [self.root]
+        while todo:
+            p = todo.pop()
+            kids = [q.pid for q in procs if q.parent == p and q.pid not in tree]
+            tree.update(kids)
+            todo.extend(kids)
+        self.own = max(self.own, sum(q.rss for q in procs if q.pid == self.root))
+        self.tree = max(self.tree, sum(q.rss for q in procs if q.pid in tree))

@@ -32,13 +32,12 @@ import random
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from report import machine, table, write_section  # noqa: E402
+from report import ProcSampler, machine, table, write_section  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "agora-news-sample"
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -50,36 +49,20 @@ EXECUTORS, CORES = 50, 4
 
 
 # ---------------------------------------------------------------- measuring
-class Memory:
-    """Peak RSS of the Spark JVM and of the Python workers, sampled from /proc."""
+class Memory(ProcSampler):
+    """Peak RSS of the Spark JVM and of the Python workers."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.jvm = 0
         self.worker = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> "Memory":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        page = os.sysconf("SC_PAGE_SIZE")
-        while not self._stop.wait(0.2):
-            for pid in filter(str.isdigit, os.listdir("/proc")):
-                try:
-                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-                    rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
-                except (OSError, ValueError, IndexError):
-                    continue
-                if b"org.apache.spark.deploy.SparkSubmit" in cmd:
-                    self.jvm = max(self.jvm, rss)
-                elif b"pyspark.daemon" in cmd or b"pyspark.worker" in cmd:
-                    self.worker = max(self.worker, rss)
+    def take(self, procs) -> None:
+        for p in procs:
+            if b"org.apache.spark.deploy.SparkSubmit" in p.cmdline:
+                self.jvm = max(self.jvm, p.rss)
+            elif b"pyspark.daemon" in p.cmdline or b"pyspark.worker" in p.cmdline:
+                self.worker = max(self.worker, p.rss)
 
 
 def shuffle_bytes(spark) -> int:

@@ -209,20 +209,12 @@ def _fill_segments(archive: "Archive") -> None:
     per_segment = postings.MAX_SEGMENT // 200  # articles: ~117 keys each, with room
     handle = dict(archive.db.execute("SELECT article, handle FROM linked"))
     store = LinkStore(archive)
-    keys: list[np.ndarray] = []
-    holders: list[int] = []
-    current, run = None, []
     rows = archive.db.execute("SELECT article, key FROM link_key ORDER BY article")
-    for article, key in itertools.chain(rows, [(None, None)]):  # a sentinel ends the last article
-        if article != current and current is not None:
-            keys.append(np.array(run, np.int64))
-            holders.append(handle[current])
-            run = []
-            if len(holders) == per_segment or article is None:
-                store._write(postings.segment(keys, holders))
-                keys, holders = [], []
-        current = article
-        run.append(key)
+    # each group read as it is reached: groupby's groups end when it moves on
+    by_article = ((article, np.array([key for _, key in group], np.int64))
+                  for article, group in itertools.groupby(rows, key=lambda row: row[0]))
+    while chunk := list(itertools.islice(by_article, per_segment)):
+        store._write(postings.segment([keys for _, keys in chunk], [handle[article] for article, _ in chunk]))
     archive.db.execute("DROP TABLE link_key")
     archive.db.execute("DROP TABLE linked_v3")
 

@@ -143,7 +143,9 @@ def _side(text: str) -> _Side:
     owner = sent[: len(codes)]
     inside = owner == sent[GRAM - 1:]  # the trigram does not cross into the next sentence
     codes, owner = codes[inside], owner[inside]
-    short = np.flatnonzero(np.diff(bounds) < GRAM)  # sentences of one or two characters
+    bounds = bounds.astype(np.int64)
+    lengths = np.diff(bounds)
+    short = np.flatnonzero(lengths < GRAM)  # sentences of one or two characters
     if len(short):
         codes = np.concatenate([codes, np.array([_short_gram(c[bounds[k]:bounds[k + 1]].tolist()) for k in short], np.int64)])
         owner = np.concatenate([owner, short.astype(owner.dtype)])
@@ -154,8 +156,7 @@ def _side(text: str) -> _Side:
     n_grams = np.bincount(owner, minlength=len(bounds) - 1).astype(np.int64)
     sents = [spans[k] for k in has.tolist()]
     numbers = [_NUMBER.findall(text, s, e) for s, e in sents]
-    bounds = bounds.astype(np.int64)
-    return _Side(text, sents, c, bounds, np.diff(bounds), pos.astype(np.int64), n_grams, codes, owner, numbers)
+    return _Side(text, sents, c, bounds, lengths, pos.astype(np.int64), n_grams, codes, owner, numbers)
 
 
 def _scored_pairs(a: _Side, b: _Side) -> tuple[np.ndarray, np.ndarray]:

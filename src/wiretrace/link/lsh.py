@@ -220,7 +220,7 @@ def candidates(
         stop = later + found.counts > max_postings
         is_new = set(ids)
         fresh = np.array([d not in is_new for d in found.names], bool)  # not already among the new
-        keep = ~stop[found.key_pos] & fresh[found.holder] if len(found.key_pos) else np.zeros(0, bool)
+        keep = ~stop[found.key_pos] & fresh[found.holder]
         all_keys = np.concatenate([all_keys, unique_keys[found.key_pos[keep]],
                                    np.repeat(unique_keys[stop], max_postings + 1)])
         all_docs = np.concatenate([all_docs, n_new + found.holder[keep],

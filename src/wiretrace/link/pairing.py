@@ -30,6 +30,17 @@ def _in(ks_i, ks_j, i, j):  # pragma: no cover - compiled
 
 
 @jit
+def _keep(i, j, ma, mb, matched_a, matched_b, kept_i, kept_j, starts):  # pragma: no cover - compiled
+    """Keep pair (i, j), whose matched characters are those of ``ma``/``mb`` past ``starts[-1]``."""
+    for u in range(starts[-1], len(ma)):
+        matched_a[ma[u]] = True
+        matched_b[mb[u]] = True
+    kept_i.append(i)
+    kept_j.append(j)
+    starts.append(len(ma))
+
+
+@jit
 def pick(ca, bounds_a, cb, bounds_b, order_i, order_j, min_block, min_match, max_partners, neighbour_block):  # pragma: no cover - compiled
     """Greedy pairing over the scored sentence pairs (``order_*``, best first), then the
     neighbour pass. Returns (matched_a, matched_b, kept_i, kept_j, starts, ma, mb): the
@@ -74,12 +85,7 @@ def pick(ca, bounds_a, cb, bounds_b, order_i, order_j, min_block, min_match, max
                 for k in range(size):
                     ma.append(a0 + x + k)
                     mb.append(b0 + y + k)
-        for u in range(starts[-1], len(ma)):
-            matched_a[ma[u]] = True
-            matched_b[mb[u]] = True
-        kept_i.append(i)
-        kept_j.append(j)
-        starts.append(len(ma))
+        _keep(i, j, ma, mb, matched_a, matched_b, kept_i, kept_j, starts)
     # an editor who merges two sentences often keeps only a few words of one ("他指出，" + the
     # next sentence): align the leftovers of each kept pair against the partner's neighbours
     for t in range(len(kept_i)):
@@ -108,12 +114,7 @@ def pick(ca, bounds_a, cb, bounds_b, order_i, order_j, min_block, min_match, max
                         ma.append(pa[x + k])
                         mb.append(pb[y + k])
             if len(ma) > starts[-1]:
-                for u in range(starts[-1], len(ma)):
-                    matched_a[ma[u]] = True
-                    matched_b[mb[u]] = True
-                kept_i.append(ni)
-                kept_j.append(nj)
-                starts.append(len(ma))
+                _keep(ni, nj, ma, mb, matched_a, matched_b, kept_i, kept_j, starts)
     return (matched_a, matched_b, np.array(kept_i, np.int64), np.array(kept_j, np.int64),
             np.array(starts, np.int64), np.array(ma, np.int64), np.array(mb, np.int64))
 

@@ -11,7 +11,8 @@ ORIGINAL bodies through ``Normalized.to_original``. Steps:
      sentence take at most MAX_PARTNERS partners so a sentence split or merged by an editor
      (1-2, 2-1) still aligns; order is NOT assumed, so moved paragraphs align too;
   3. inside each picked pair, align characters (difflib's longest-block matching on content
-     characters, compiled: ``matcher``; the loops of steps 3-4 are compiled too: ``pairing``)
+     characters, compiled: ``matcher``; steps 1-2 are compiled in ``trigrams``, the loops of
+     steps 3-4 in ``pairing``)
      and keep matching blocks of at least MIN_BLOCK characters: these are the kept characters;
   4. consecutive picked pairs (next sentence in a with same or next sentence in b) form one
      passage; unmatched content characters, grouped across punctuation and spaces, are the
@@ -22,7 +23,7 @@ Shares (``a_in_b``/``b_in_a``) count content characters (letters, digits, CJK), 
 whitespace or punctuation.
 
 Knobs (bench/link.py "accuracy" re-checks them; the seeds and the moved-paragraph test pin them):
-  GRAM = 3            trigrams: bigrams made every pair of Chinese sentences share something
+  trigrams            (link/trigrams.py) bigrams made every pair of Chinese sentences share something
                       (的, 中国), 4-grams lost sentences with one changed char every 3 chars.
   MIN_PAIR_GRAMS = 2, MIN_PAIR_OVERLAP = 0.3
                       a sentence pair is considered when it shares >= 2 trigrams and >= 0.3 of
@@ -40,19 +41,17 @@ Knobs (bench/link.py "accuracy" re-checks them; the seeds and the moved-paragrap
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Protocol
 
 import numpy as np
 
 from wiretrace.model import Passage
 
-from . import pairing
+from . import pairing, trigrams
 from .minhash import codepoints, content_table
 
-GRAM = 3
 MIN_PAIR_GRAMS = 2
 MIN_PAIR_OVERLAP = 0.3
 MIN_PAIR_MATCH = 0.3
@@ -60,7 +59,6 @@ MIN_BLOCK = 2
 MAX_PARTNERS = 3
 NEIGHBOUR_BLOCK = 3
 
-_SENT_END = re.compile(r"[。！？；!?;\n｡]|(?<!\d)[.．]|[.．](?!\d)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -94,7 +92,8 @@ class Alignment:
 @dataclass
 class _Side:
     text: str
-    sents: list[tuple[int, int]]  # normalized spans of the sentences holding content
+    sent_start: np.ndarray  # normalized spans of the sentences holding content
+    sent_end: np.ndarray
     codes: np.ndarray  # content characters as code points (int64), sentence after sentence
     bounds: np.ndarray  # sentence k holds codes[bounds[k]:bounds[k + 1]]
     lengths: np.ndarray  # content characters per sentence (np.diff(bounds))
@@ -102,85 +101,38 @@ class _Side:
     n_grams: np.ndarray  # per sentence: how many distinct trigrams it holds
     gram_codes: np.ndarray  # (trigram code, sentence) pairs, each once, sorted by code
     gram_sents: np.ndarray
-    numbers: list[list[str]]  # per sentence: its numbers (digit runs), as written
+
+    @cached_property
+    def numbers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Its numbers (digit runs) as hashes of their text, sentence after sentence, and
+        where each sentence's begin: sentence k holds ``ids[at[k]:at[k + 1]]``. Found only
+        when a pair has edited sentences. A number never spans two sentences (a dot between
+        digits ends none), and its digits make its sentence one holding content."""
+        found = [(m.start(), hash(m.group())) for m in _NUMBER.finditer(self.text)]
+        ids = np.array([h for _, h in found], np.int64)
+        sent = np.searchsorted(self.sent_start, np.array([p for p, _ in found], np.int64), side="right") - 1
+        return ids, np.searchsorted(sent, np.arange(len(self.sent_start) + 1))
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a matching form (terminator included), empty ones dropped."""
-    spans, start = [], 0
-    for m in _SENT_END.finditer(text):
-        end = m.end()
-        if text[start:end].strip():
-            spans.append((start, end))
-        start = end
-    if text[start:].strip():
-        spans.append((start, len(text)))
-    return spans
+    """Sentence spans of a matching form (terminator included), blank ones dropped."""
+    ends = trigrams.sentence_ends(codepoints(text), trigrams.char_kinds()).tolist()
+    spans = zip([0, *ends], [*ends, len(text)])
+    return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
-# A trigram as one integer: three code points (< 2**21 each). A sentence of one or two content
-# characters is one shorter "gram", padded with 0x1FFFFF, which no code point reaches.
-_PAD = 0x1FFFFF
-
-
-def _short_gram(c: list[int]) -> int:
-    g = [*c, *[_PAD] * (GRAM - len(c))]
-    return (g[0] << 42) | (g[1] << 21) | g[2]
-
-
-@lru_cache(maxsize=1024)  # one article meets many candidates in a row: split it once
+@lru_cache(maxsize=1024)  # one article meets many candidates in a row: build its side once
 def _side(text: str) -> _Side:
-    cps = codepoints(text)
-    spans = split_sentences(text)
-    # content characters (str.isalnum, as MinHash shingles them); each lies in one sentence
-    pos = np.flatnonzero(content_table()[cps])
-    sent = np.searchsorted(np.array([e for _, e in spans], dtype=np.int64), pos, side="right")
-    has, sent = np.unique(sent, return_inverse=True)  # sentences holding content, renumbered
-    bounds = np.concatenate(([0], np.flatnonzero(np.diff(sent)) + 1, [len(pos)])) if len(pos) else np.zeros(1, np.int64)
-    c = cps[pos].astype(np.int64)
-
-    codes = (c[:-2] << 42) | (c[1:-1] << 21) | c[2:] if len(c) >= GRAM else np.zeros(0, np.int64)
-    owner = sent[: len(codes)]
-    inside = owner == sent[GRAM - 1:]  # the trigram does not cross into the next sentence
-    codes, owner = codes[inside], owner[inside]
-    bounds = bounds.astype(np.int64)
-    lengths = np.diff(bounds)
-    short = np.flatnonzero(lengths < GRAM)  # sentences of one or two characters
-    if len(short):
-        codes = np.concatenate([codes, np.array([_short_gram(c[bounds[k]:bounds[k + 1]].tolist()) for k in short], np.int64)])
-        owner = np.concatenate([owner, short.astype(owner.dtype)])
-    order = np.lexsort((owner, codes))
-    codes, owner = codes[order], owner[order].astype(np.int64)
-    first = np.r_[True, (codes[1:] != codes[:-1]) | (owner[1:] != owner[:-1])] if len(codes) else np.zeros(0, bool)
-    codes, owner = codes[first], owner[first]
-    n_grams = np.bincount(owner, minlength=len(bounds) - 1).astype(np.int64)
-    sents = [spans[k] for k in has.tolist()]
-    numbers = [_NUMBER.findall(text, s, e) for s, e in sents]
-    return _Side(text, sents, c, bounds, lengths, pos.astype(np.int64), n_grams, codes, owner, numbers)
+    codes, bounds, positions, sent_start, sent_end, gram_codes, gram_sents, n_grams = trigrams.side_arrays(
+        codepoints(text), trigrams.char_kinds(), content_table())
+    return _Side(text, sent_start, sent_end, codes, bounds, np.diff(bounds), positions, n_grams,
+                 gram_codes, gram_sents)
 
 
 def _scored_pairs(a: _Side, b: _Side) -> tuple[np.ndarray, np.ndarray]:
-    """Sentence pairs worth a character alignment, best (most shared trigrams) first.
-
-    A join of the two sides' (trigram, sentence) lists on the trigram, in numpy: for each
-    of a's entries, the run of b's entries with the same code."""
-    lo = np.searchsorted(b.gram_codes, a.gram_codes, side="left")
-    hi = np.searchsorted(b.gram_codes, a.gram_codes, side="right")
-    n = hi - lo
-    total = int(n.sum())
-    if not total:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    ends = np.cumsum(n)
-    idx = np.repeat(lo - (ends - n), n) + np.arange(total)
-    nb = max(len(b.sents), 1)
-    pair, shared = np.unique(np.repeat(a.gram_sents, n) * nb + b.gram_sents[idx], return_counts=True)
-    i, j = pair // nb, pair % nb
-    smaller = np.minimum(a.n_grams[i], b.n_grams[j])
-    # a sentence of one trigram ("（美联社）") may pair on that one trigram
-    ok = (shared >= np.minimum(MIN_PAIR_GRAMS, smaller)) & (shared >= MIN_PAIR_OVERLAP * smaller)
-    i, j, shared, smaller = i[ok], j[ok], shared[ok], smaller[ok]
-    order = np.lexsort((j, i, -(shared / smaller), -shared))
-    return i[order], j[order]
+    """Sentence pairs worth a character alignment, best (most shared trigrams) first."""
+    return trigrams.scored_pairs(a.gram_codes, a.gram_sents, a.n_grams, b.gram_codes, b.gram_sents,
+                                 b.n_grams, MIN_PAIR_GRAMS, MIN_PAIR_OVERLAP, trigrams.DENSE_MAX)
 
 
 def _content_runs(side: _Side, matched: np.ndarray) -> list[tuple[int, int]]:
@@ -229,14 +181,6 @@ def _figures(a: _Side, b: _Side, kept_i: np.ndarray, kept_j: np.ndarray, matched
     ``matched[t]``: a characters pair t matched."""
     # an unchanged sentence (all its partners match it whole) says nothing about figures
     whole = (matched == a.lengths[kept_i]) & (matched == b.lengths[kept_j])
-    kept = changed = 0
-    for i in np.unique(kept_i[~whole]).tolist():
-        if not a.numbers[i]:
-            continue  # nothing to keep or change
-        na = Counter(a.numbers[i])
-        nb: Counter[str] = Counter()
-        for j in kept_j[kept_i == i].tolist():
-            nb.update(b.numbers[j])
-        kept += sum((na & nb).values())
-        changed += min(sum((na - nb).values()), sum((nb - na).values()))
-    return kept, changed
+    if whole.all():
+        return 0, 0
+    return pairing.figures(kept_i, kept_j, whole, *a.numbers, *b.numbers)

@@ -194,3 +194,48 @@ def unmatched_runs(matched):  # pragma: no cover - compiled
         out[n, 0], out[n, 1] = start, len(matched)
         n += 1
     return out[:n]
+
+
+@jit
+def figures(kept_i, kept_j, whole, a_ids, a_at, b_ids, b_at):  # pragma: no cover - compiled
+    """Numbers kept and changed (see ``align._figures``): for each a sentence with an edited
+    pair (``whole[t]`` false), its numbers against those of all its partners, as multisets
+    of number hashes (``ids``; sentence k holds ``ids[at[k]:at[k + 1]]``): kept is their
+    intersection; changed, the fewer of the numbers left on either side."""
+    edited = np.zeros(len(a_at) - 1, np.bool_)
+    for t in range(len(kept_i)):
+        if not whole[t]:
+            edited[kept_i[t]] = True
+    kept = 0
+    changed = 0
+    for i in range(len(edited)):
+        if not edited[i] or a_at[i] == a_at[i + 1]:
+            continue  # no edited pair, or nothing to keep or change
+        na = np.sort(a_ids[a_at[i]:a_at[i + 1]])
+        n_b = 0
+        for t in range(len(kept_i)):
+            if kept_i[t] == i:
+                n_b += b_at[kept_j[t] + 1] - b_at[kept_j[t]]
+        nb = np.empty(n_b, np.int64)
+        n_b = 0
+        for t in range(len(kept_i)):
+            if kept_i[t] == i:
+                for u in range(b_at[kept_j[t]], b_at[kept_j[t] + 1]):
+                    nb[n_b] = b_ids[u]
+                    n_b += 1
+        nb.sort()
+        both = 0
+        u = 0
+        v = 0
+        while u < len(na) and v < len(nb):
+            if na[u] == nb[v]:
+                both += 1
+                u += 1
+                v += 1
+            elif na[u] < nb[v]:
+                u += 1
+            else:
+                v += 1
+        kept += both
+        changed += min(len(na) - both, len(nb) - both)
+    return kept, changed

@@ -41,3 +41,18 @@ def test_dead_workers_fall_back_with_a_warning():
             assert workers.map(die_in_a_worker, items) == [x + 1 for x in items]
         assert workers.pool is None  # the rest of the run stays in one process
         assert workers.map(die_in_a_worker, items[:5]) == [1, 2, 3, 4, 5]
+
+
+def test_work_started_ahead_is_collected_in_order_even_when_the_workers_die():
+    items = list(range(PARALLEL_MIN))
+    with Workers(2, len(items)) as workers:
+        first = workers.start(square, items)
+        second = workers.start(square, items[::-1])  # queued behind the first
+        assert first.results() == [x * x for x in items]
+        assert second.results() == [x * x for x in items[::-1]]
+        dying = workers.start(die_in_a_worker, items)
+        queued = workers.start(die_in_a_worker, items[:50])  # cancelled when the pool breaks
+        with pytest.warns(RuntimeWarning, match="worker processes died"):
+            assert dying.results() == [x + 1 for x in items]
+        assert queued.results() == [x + 1 for x in items[:50]]
+        assert workers.pool is None

@@ -498,12 +498,12 @@ class Archive:
 
     def normalized(self, article_id: str):
         """The matching form of an article, with its offset map."""
-        from wiretrace.normalize import Normalized
-        import numpy as np
+        return _normalized(self._article_row(article_id))
 
+    def article_and_form(self, article_id: str):
+        """``(article, normalized)`` read in one query: linking reads both for every pair."""
         row = self._article_row(article_id)
-        offsets = np.frombuffer(zlib.decompress(row["offsets"]), dtype="<i4")
-        return Normalized(row["normalized"], offsets)
+        return _article(row), _normalized(row)
 
     def _article_row(self, article_id: str) -> sqlite3.Row:
         """The row of an id, or of the one id a prefix names. A range on the
@@ -802,6 +802,13 @@ class LinkStore:
         else:
             self.db.execute("UPDATE link_segment SET size = ?, keys = ?, holders = ? WHERE id = ?", (*values, seg.row))
 
+    def put_relations(self, rows: list[tuple[str, str, str, float, float, str]]) -> None:
+        """Store relations, each (a, b, relation, a_in_b, b_in_a, evidence JSON), replacing
+        those stored for the same pairs."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO relation (a, b, relation, a_in_b, b_in_a, evidence) VALUES (?, ?, ?, ?, ?, ?)",
+            rows)
+
     def put_relation(
         self, a: str, b: str, relation: str, a_in_b: float, b_in_a: float, evidence: dict | str,
         *, replace: bool = True,
@@ -1018,6 +1025,12 @@ def _engine(engine: str) -> None:
 def evidence_json(evidence: dict) -> str:
     """A relation's evidence as the archive stores it."""
     return json.dumps(evidence, separators=(",", ":"))
+
+
+def _normalized(row: sqlite3.Row):
+    from wiretrace.normalize import Normalized
+
+    return Normalized(row["normalized"], np.frombuffer(zlib.decompress(row["offsets"]), dtype="<i4"))
 
 
 def _article(row: sqlite3.Row) -> Article:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from wiretrace import link
-from wiretrace.archive import Archive, LinkStore
+from wiretrace.archive import Archive, LinkStore, evidence_json
 from wiretrace.link.lsh import MAX_POSTINGS
 from wiretrace.pool import Workers
 from wiretrace.progress import Progress, Quiet
@@ -64,6 +64,7 @@ def link_archive(
         with archive.transaction():
             store.reset()
     new_ids = store.unlinked()
+    batches = [new_ids[start:start + BATCH] for start in range(0, len(new_ids), BATCH)]
     progress.start("linking", len(new_ids))
     # Workers read the articles from the archive themselves (committed before linking);
     # a pair is a millisecond or so of alignment, so each core pays off from a few hundred.
@@ -71,11 +72,26 @@ def link_archive(
         # every new article's keys first: the stop-key rule counts them all (``_Pending``)
         keyed = dict(zip(new_ids, workers.map(_keys_in_worker, new_ids, inline=lambda i: _keys(archive, i))))
         pending = _Pending([keys for _, keys in keyed.values()])
-        for start in range(0, len(new_ids), BATCH):
-            batch = new_ids[start:start + BATCH]
-            pending.remove([keyed[i][1] for i in batch])
+        with archive.transaction():
+            store.postings()  # loaded (and cleared of stale postings) once, before the batches
+
+        def ahead(k: int):
+            """Batch k's keys and candidate pairs, their verification started in the workers."""
+            batch = {i: keyed.pop(i) for i in batches[k]}
+            pairs = _candidates(store, batch, pending)
+            return batch, pairs, _verify(archive, workers, pairs)
+
+        next_batch = ahead(0) if batches else None
+        for k in range(len(batches)):
+            batch, pairs, verifying = next_batch
             with archive.transaction():
-                _link_batch(archive, store, {i: keyed.pop(i) for i in batch}, pending, workers, summary)
+                store.add_keys((i, link.signature_to_bytes(sig), keys) for i, (sig, keys) in batch.items())
+                # While the workers verify this batch, find the next one's candidates and queue
+                # them (they need this batch's keys in the index, not its relations): the workers
+                # are not idle while this process looks keys up and stores relations.
+                next_batch = ahead(k + 1) if k + 1 < len(batches) else None
+                _store_relations(store, verifying.results(), summary)
+            summary.candidates += len(pairs)
             progress.advance(len(batch))
     summary.linked = len(new_ids)
     # Clusters are recomputed from every relation, also when nothing was new:
@@ -115,26 +131,25 @@ class _Pending:
         return self.left[np.searchsorted(self.keys, keys)]
 
 
-def _link_batch(
-    archive: Archive, store: LinkStore, batch: dict, pending: _Pending, workers: Workers, summary: LinkSummary,
-) -> None:
-    signatures = {i: sig for i, (sig, _) in batch.items()}
+def _candidates(store: LinkStore, batch: dict, pending: _Pending) -> list[tuple[str, str]]:
+    """The candidate pairs of a batch, among itself and against every article indexed before
+    it (its own keys are not stored yet). max_postings passed explicitly: one knob for the
+    lookup and the rule (the Spark engine's tests lower it)."""
+    pending.remove([keys for _, keys in batch.values()])
     new_keys = {i: keys for i, (_, keys) in batch.items()}
+    return sorted(link.candidates(new_keys, store.postings(), max_postings=MAX_POSTINGS, pending=pending))
 
-    # Candidates among the batch and against the stored articles, found before the
-    # batch's keys are stored. max_postings passed explicitly: one knob for the lookup and
-    # the rule (the Spark engine's tests lower it).
-    pairs = sorted(link.candidates(new_keys, store.postings(), max_postings=MAX_POSTINGS, pending=pending))
-    summary.candidates += len(pairs)
-    store.add_keys((i, link.signature_to_bytes(signatures[i]), new_keys[i]) for i in batch)
-    load = _loader(archive, {})  # an article takes part in ~6 pairs: load it once
-    for relation in workers.map(_relate_in_worker, pairs, inline=lambda pair: relate_pair(archive, *pair, load)):
-        if relation is not None:
-            store.put_relation(
-                relation.a, relation.b, relation.relation, relation.a_in_b, relation.b_in_a,
-                evidence(relation),
-            )
-            summary.relations += 1
+
+def _verify(archive: Archive, workers: Workers, pairs: list[tuple[str, str]]):
+    """Start aligning ``pairs`` in the workers; ``.results()`` gives a Relation or None each."""
+    load = _loader(archive, {})  # here, without workers: an article takes part in ~6 pairs
+    return workers.start(_relate_in_worker, pairs, inline=lambda pair: relation_row(relate_pair(archive, *pair, load)))
+
+
+def _store_relations(store: LinkStore, rows: list, summary: LinkSummary) -> None:
+    rows = [row for row in rows if row is not None]
+    store.put_relations(rows)
+    summary.relations += len(rows)
 
 
 # The archive a verification worker reads (opened once by ``_open_worker_archive``).
@@ -154,7 +169,7 @@ def _relate_in_worker(pair: tuple[str, str]):
     archive, loaded = _WORKER["archive"], _WORKER["loaded"]
     if len(loaded) > 2 * BATCH:  # pairs come sorted, so an article's pairs arrive together
         loaded.clear()
-    return relate_pair(archive, *pair, _loader(archive, loaded))
+    return relation_row(relate_pair(archive, *pair, _loader(archive, loaded)))
 
 
 def _loader(archive: Archive, loaded: dict):
@@ -162,7 +177,7 @@ def _loader(archive: Archive, loaded: dict):
 
     def load(article_id: str):
         if article_id not in loaded:
-            loaded[article_id] = (archive.article(article_id), archive.normalized(article_id))
+            loaded[article_id] = archive.article_and_form(article_id)
         return loaded[article_id]
 
     return load
@@ -170,11 +185,21 @@ def _loader(archive: Archive, loaded: dict):
 
 def relate_pair(archive: Archive, x: str, y: str, load=None):
     """Align two stored articles, the earlier one as ``a``; the Relation or None."""
-    load = load or (lambda i: (archive.article(i), archive.normalized(i)))
+    load = load or archive.article_and_form
     (a, a_norm), (b, b_norm) = load(x), load(y)
     if link.orient(a, b):
         (a, a_norm), (b, b_norm) = (b, b_norm), (a, a_norm)
     return link.relate(a, a_norm, b, b_norm)
+
+
+def relation_row(relation) -> tuple | None:
+    """A Relation as ``LinkStore.put_relations`` stores it, or None. Made where the pair was
+    aligned: the JSON is smaller to send back than the Relation, and its encoding is then
+    not this process's work."""
+    if relation is None:
+        return None
+    return (relation.a, relation.b, relation.relation, relation.a_in_b, relation.b_in_a,
+            evidence_json(evidence(relation)))
 
 
 def evidence(relation) -> dict:

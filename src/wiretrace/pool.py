@@ -12,7 +12,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
@@ -34,16 +34,28 @@ class Workers:
 
     def map(self, fn: Callable, items: Sequence, inline: Callable | None = None) -> list[Any]:
         """``fn`` over ``items`` in the workers, in order; ``inline`` (default ``fn``) here."""
+        return self.start(fn, items, inline).results()
+
+    def start(self, fn: Callable, items: Sequence, inline: Callable | None = None) -> "Started":
+        """Hand ``fn`` over ``items`` to the workers now and return at once: the caller does
+        its own work meanwhile and collects with ``results()``. Work started later queues
+        behind this. Without workers, the items are done here when collected."""
+        started = None
         if self.pool is not None:
             try:
-                return list(self.pool.map(fn, items, chunksize=16))
+                started = self.pool.map(fn, items, chunksize=16)  # submits every chunk now
             except BrokenProcessPool:
-                warnings.warn(
-                    "wiretrace: worker processes died (a script without an `if __name__ == \"__main__\":` "
-                    "guard?); going on in one process", RuntimeWarning, stacklevel=2,
-                )
-                self.close()
-        return [(inline or fn)(x) for x in items]
+                self._broken()
+        return Started(self, items, inline or fn, started)
+
+    def _broken(self) -> None:
+        if self.pool is None:
+            return  # said when the pool broke under earlier work
+        warnings.warn(
+            "wiretrace: worker processes died (a script without an `if __name__ == \"__main__\":` "
+            "guard?); going on in one process", RuntimeWarning, stacklevel=3,
+        )
+        self.close()
 
     def close(self) -> None:
         if self.pool is not None:
@@ -55,6 +67,24 @@ class Workers:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+class Started:
+    """Work handed to the workers by ``Workers.start``."""
+
+    def __init__(self, workers: Workers, items: Sequence, inline: Callable, started: Any):
+        self.workers, self.items, self.inline, self.started = workers, items, inline, started
+
+    def results(self) -> list[Any]:
+        """The results in the order of the items, done here if the workers died."""
+        if self.started is not None:
+            try:
+                return list(self.started)
+            except BrokenProcessPool:
+                self.workers._broken()
+            except CancelledError:  # queued when the workers died doing earlier work
+                pass
+        return [self.inline(x) for x in self.items]
 
 
 def process_pool(jobs: int, initializer: Callable | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:

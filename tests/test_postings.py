@@ -50,8 +50,20 @@ def test_lookup_equals_a_plain_mapping_across_merges():
     assert n == sum(len(v) for v in plain.values())
     # merging keeps the index to O(log n) segments
     assert len(index.segments) <= math.log2(n) + 2
-    for seg in index.segments:
-        assert np.all(np.diff(seg.keys) >= 0)
+    for seg in index.segments:  # sorted by key, then holder
+        assert np.array_equal(np.lexsort((seg.holders, seg.keys)), np.arange(len(seg)))
+
+
+def test_merge_orders_by_key_then_holder_whichever_segment_holds_the_larger_handles():
+    a = postings.segment([np.array([2, 4], np.int64), np.array([4, 6], np.int64)], [1, 7])
+    b = postings.segment([np.array([4, 6], np.int64), np.array([2, 4], np.int64)], [3, 9])
+    for elder, younger in ((a, b), (b, a)):  # holders interleave: as after a version-3 conversion
+        m = postings.merged(elder, younger)
+        assert list(zip(m.keys.tolist(), m.holders.tolist())) == [
+            (2, 1), (2, 9), (4, 1), (4, 3), (4, 7), (4, 9), (6, 3), (6, 7)]
+    young = postings.segment([np.array([4, 5], np.int64)], [10])
+    m = postings.merged(a, young)  # the usual case: younger handles are all larger
+    assert list(zip(m.keys.tolist(), m.holders.tolist())) == [(2, 1), (4, 1), (4, 7), (4, 10), (5, 10), (6, 7)]
 
 
 def test_unlinked_holders_are_dropped_by_compact():

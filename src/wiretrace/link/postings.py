@@ -64,10 +64,17 @@ def segment(keys: Sequence[np.ndarray], handles: Sequence[int], row: int | None 
     return Segment(flat[order].astype(np.int64), owners[order], row)
 
 
-def merged(a: Segment, b: Segment) -> Segment:
-    keys = np.concatenate([a.keys, b.keys])
-    holders = np.concatenate([a.holders, b.holders])
-    order = np.lexsort((holders, keys))
+def merged(elder: Segment, younger: Segment) -> Segment:
+    """One segment of two. When the younger's holders are all larger than the elder's (as
+    handles only grow) a stable sort by key alone orders by (key, holder), and on two sorted
+    runs numpy's stable sort (timsort) is one linear merge; otherwise (segments converted
+    from version 3 are cut by article id) both columns are sorted."""
+    keys = np.concatenate([elder.keys, younger.keys])
+    holders = np.concatenate([elder.holders, younger.holders])
+    if not len(elder) or not len(younger) or elder.holders.max() < younger.holders.min():
+        order = np.argsort(keys, kind="stable")
+    else:
+        order = np.lexsort((holders, keys))
     return Segment(keys[order], holders[order])
 
 

@@ -275,3 +275,19 @@ def test_reextracted_article_leaves_no_stale_postings(tmp_path, corpus):
     new_keys = {int(k) for k in link.keys(form.text)}
     assert {k for k, a in index if a == art.id} == new_keys
     assert old_keys - new_keys, "the test needs keys only the old text had"
+
+
+def test_linking_with_nothing_new_does_not_load_the_index(tmp_path, seeds, monkeypatch):
+    # at a million articles the index is GBs of blobs: a `wiretrace link` with nothing new
+    # must recompute the clusters without reading it
+    from wiretrace.archive import LinkStore
+    from wiretrace.linking import link_archive
+
+    archive, x000, x001 = _seed_archive(tmp_path, seeds)
+
+    def no_index(self):
+        raise AssertionError("the index was loaded")
+
+    monkeypatch.setattr(LinkStore, "postings", no_index)
+    summary = link_archive(archive)
+    assert (summary.linked, summary.candidates, summary.clusters) == (0, 0, 1)

@@ -72,8 +72,9 @@ def link_archive(
         # every new article's keys first: the stop-key rule counts them all (``_Pending``)
         keyed = dict(zip(new_ids, workers.map(_keys_in_worker, new_ids, inline=lambda i: _keys(archive, i))))
         pending = _Pending([keys for _, keys in keyed.values()])
-        with archive.transaction():
-            store.postings()  # loaded (and cleared of stale postings) once, before the batches
+        if batches:  # the index loaded (and cleared of stale postings) once, before them
+            with archive.transaction():
+                store.postings()
 
         def ahead(k: int):
             """Batch k's keys and candidate pairs, their verification started in the workers."""

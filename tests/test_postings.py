@@ -7,6 +7,8 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wiretrace.link import postings
 from wiretrace.link.postings import Postings
@@ -83,3 +85,18 @@ def test_new_handles_must_grow():
     index.add([5], ["a"], [0], [np.array([2], np.int64)])
     with pytest.raises(ValueError, match="larger"):
         index.add([5], ["b"], [0], [np.array([2], np.int64)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-20, 20), max_size=60), st.lists(st.integers(-25, 25), max_size=40))
+def test_sorted_bounds_equal_numpy_searchsorted(hay, needles):
+    hay, needles = np.sort(np.array(hay, np.int64)), np.sort(np.array(needles, np.int64))
+    lo, hi = postings.sorted_bounds(hay, needles)
+    assert lo.tolist() == np.searchsorted(hay, needles, "left").tolist()
+    assert hi.tolist() == np.searchsorted(hay, needles, "right").tolist()
+
+
+def test_lookup_wants_ascending_keys():
+    index = Postings([postings.segment([np.array([2, 4], np.int64)], [1])], np.array([1]), ["x"], np.array([0]))
+    with pytest.raises(ValueError, match="ascending"):
+        index.lookup(np.array([4, 2], np.int64), 10)

@@ -21,6 +21,7 @@ import numpy as np
 from wiretrace import link
 from wiretrace.archive import Archive, LinkStore, evidence_json
 from wiretrace.link.lsh import MAX_POSTINGS
+from wiretrace.link.postings import sorted_bounds
 from wiretrace.pool import Workers
 from wiretrace.progress import Progress, Quiet
 
@@ -126,10 +127,12 @@ class _Pending:
     def remove(self, keys: list) -> None:
         """The articles holding ``keys`` are being linked now: no longer pending."""
         if keys:
-            np.subtract.at(self.left, np.searchsorted(self.keys, np.concatenate(keys)), 1)
+            held, n = np.unique(np.concatenate(keys), return_counts=True)
+            self.left[sorted_bounds(self.keys, held)[0]] -= n
 
     def __call__(self, keys: np.ndarray) -> np.ndarray:
-        return self.left[np.searchsorted(self.keys, keys)]
+        """How many pending articles hold each of ``keys`` (ascending, all pending once)."""
+        return self.left[sorted_bounds(self.keys, keys)[0]]
 
 
 def _candidates(store: LinkStore, batch: dict, pending: _Pending) -> list[tuple[str, str]]:

@@ -27,6 +27,8 @@ from typing import Hashable, Sequence
 
 import numpy as np
 
+from .matcher import jit
+
 MAX_SEGMENT = 1 << 24  # postings: 128 MB of keys, 128 MB of holders
 
 
@@ -78,6 +80,42 @@ def merged(elder: Segment, younger: Segment) -> Segment:
     return Segment(keys[order], holders[order])
 
 
+@jit
+def _first(hay, x, start, above):  # pragma: no cover - compiled
+    """The first index from ``start`` whose value is >= x (> x with ``above``), galloping:
+    ~2 log2(distance) probes, all near ``start``."""
+    n = len(hay)
+    if start >= n or (hay[start] > x if above else hay[start] >= x):
+        return start
+    prev, step, cur = start, 1, start + 1  # hay[prev] is before the answer
+    while cur < n and (hay[cur] <= x if above else hay[cur] < x):
+        prev, step = cur, step * 2
+        cur = prev + step
+    lo, hi = prev + 1, min(cur, n)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if hay[mid] <= x if above else hay[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@jit
+def sorted_bounds(hay, needles):  # pragma: no cover - compiled
+    """``np.searchsorted(hay, needles, "left")`` and ``"right"`` for ascending ``needles``.
+    A batch's 100k keys against a segment of 10M: binary searches from scratch miss the
+    cache at every probe, while each search here starts where the last one ended."""
+    lo = np.empty(len(needles), np.int64)
+    hi = np.empty(len(needles), np.int64)
+    at = 0
+    for t in range(len(needles)):
+        at = _first(hay, needles[t], at, False)
+        lo[t] = at
+        hi[t] = _first(hay, needles[t], at, True)
+    return lo, hi
+
+
 class Postings:
     """The index in memory: segments, and the live holders (handle -> name, anchors)."""
 
@@ -125,13 +163,14 @@ class Postings:
         return [new], dropped
 
     def lookup(self, keys: np.ndarray, limit: int) -> Found:
-        """Holders of each of ``keys`` (see ``Found``)."""
+        """Holders of each of ``keys``, ascending (see ``Found``)."""
         keys = np.asarray(keys, np.int64)
+        if np.any(keys[1:] < keys[:-1]):
+            raise ValueError("postings: look keys up in ascending order")
         counts = np.zeros(len(keys), np.int64)
         spans = []
         for s in self.segments:
-            lo = np.searchsorted(s.keys, keys, side="left")
-            hi = np.searchsorted(s.keys, keys, side="right")
+            lo, hi = sorted_bounds(s.keys, keys)
             counts += hi - lo
             spans.append((s, lo, hi))
         small = counts <= limit

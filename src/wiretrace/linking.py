@@ -145,7 +145,8 @@ def _candidates(store: LinkStore, batch: dict, pending: _Pending) -> list[tuple[
 
 
 def _verify(archive: Archive, workers: Workers, pairs: list[tuple[str, str]]):
-    """Start aligning ``pairs`` in the workers; ``.results()`` gives a Relation or None each."""
+    """Start aligning ``pairs`` in the workers; ``.results()`` gives each pair's
+    ``relation_row`` (None where they are not related)."""
     load = _loader(archive, {})  # here, without workers: an article takes part in ~6 pairs
     return workers.start(_relate_in_worker, pairs, inline=lambda pair: relation_row(relate_pair(archive, *pair, load)))
 

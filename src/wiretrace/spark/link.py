@@ -60,8 +60,7 @@ def verify_pairs(batches):
     """mapInArrow: a candidate pair with both articles (x_*, y_* columns) -> RELATIONS rows."""
     import numpy as np
 
-    from wiretrace.archive import evidence_json
-    from wiretrace.linking import evidence, relate_pair
+    from wiretrace.linking import relate_pair, relation_row
     from wiretrace.model import Article
     from wiretrace.normalize import Normalized
 
@@ -75,11 +74,10 @@ def verify_pairs(batches):
                 article = Article(id=v["id"], path=v["path"], title=v["title"], body=v["body"],
                                   published=v["published"], outlet=v["outlet"], url=v["url"])
                 loaded[v["id"]] = (article, Normalized(v["normalized"], np.frombuffer(v["offsets"], dtype="<i4")))
-            relation = relate_pair(None, row["x_id"], row["y_id"], loaded.__getitem__)
-            if relation is None:
+            stored = relation_row(relate_pair(None, row["x_id"], row["y_id"], loaded.__getitem__))
+            if stored is None:
                 continue
-            out.add(a=relation.a, b=relation.b, relation=relation.relation, a_in_b=relation.a_in_b,
-                    b_in_a=relation.b_in_a, evidence=evidence_json(evidence(relation)))
+            out.add(**dict(zip(RELATIONS.names, stored)))
             if out.full():
                 yield out.flush()
     yield from out.drain()

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wiretrace.link import (
     REPRINT_TYPES,
@@ -237,6 +239,24 @@ def test_templated_notice_does_not_blow_up_candidates():
 
 
 # ------------------------------------------------------------------ lsh / minhash
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 30), min_size=1, max_size=12), max_size=8), st.integers(0, 31))
+def test_pairs_of_a_group_are_those_with_a_new_doc(groups, n_new):
+    """The enumeration of a group's pairs equals: every pair of two different members, kept
+    if one of them is new (< n_new)."""
+    from wiretrace.link.lsh import _pairs_with_new
+
+    groups = [sorted(set(g)) for g in groups]
+    docs = np.array([d for g in groups for d in g], np.int64)
+    sizes = np.array([len(g) for g in groups], np.int64)
+    starts = np.cumsum(sizes) - sizes
+    x, y = _pairs_with_new(starts, sizes, docs, n_new)
+    got = sorted(zip(x.tolist(), y.tolist()))
+    want = sorted((p, q) for g in groups for k, p in enumerate(g) for q in g[k + 1:] if p < n_new or q < n_new)
+    assert got == want
+    assert all(p < q for p, q in got)
+
+
 def test_incremental_candidates_equal_batch():
     a, b = _seeds()
     texts = {"000": matching_form(a).text, "001": matching_form(b).text, "x": matching_form(a[:200]).text}

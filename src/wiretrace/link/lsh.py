@@ -51,8 +51,9 @@ from typing import TypeVar
 
 import numpy as np
 
-from .errors import LinkError
 from . import postings
+from .arrays import unique
+from .errors import LinkError
 from .minhash import NUM_PERM, _mix64, _numba, content_codepoints, gram_hashes, signature_of
 
 BANDS = 32
@@ -99,14 +100,14 @@ def _anchors(cps: np.ndarray, n: int = ANCHOR_N, window: int = ANCHOR_WINDOW, de
         picked = h[_winnow_numba(h, window)]
     else:
         picked = h[_winnow_numpy(h, window)]
-    return np.unique((picked | _ONE).view(np.int64))
+    return unique((picked | _ONE).view(np.int64))
 
 
 def _winnow_numpy(h: np.ndarray, window: int) -> np.ndarray:
     wins = np.lib.stride_tricks.sliding_window_view(h, window)
     # rightmost minimum of each window (robust winnowing keeps fewer duplicates)
     pos = window - 1 - np.argmin(wins[:, ::-1], axis=1) + np.arange(len(wins))
-    return np.unique(pos)
+    return unique(pos)
 
 
 if _numba is not None:
@@ -137,12 +138,12 @@ if _numba is not None:
 def keys(text: str) -> np.ndarray:
     """All inverted-index keys of a matching form: band keys then anchor keys, int64, unique."""
     cps = content_codepoints(text)
-    return np.unique(np.concatenate([band_keys(signature_of(cps, NUM_PERM)), _anchors(cps)]))
+    return unique(np.concatenate([band_keys(signature_of(cps, NUM_PERM)), _anchors(cps)]))
 
 
 def keys_from_signature(sig: np.ndarray, text: str) -> np.ndarray:
     """Same as ``keys`` when the signature is already computed (the archive stores both)."""
-    return np.unique(np.concatenate([band_keys(sig), anchor_keys(text)]))
+    return unique(np.concatenate([band_keys(sig), anchor_keys(text)]))
 
 
 def is_anchor(key: int) -> bool:
@@ -159,19 +160,25 @@ def keys_from_bytes(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype="<i8").astype(np.int64)
 
 
-def _pairs_in_groups(starts: np.ndarray, sizes: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All (x, y) doc pairs within each group of the key-sorted ``docs`` array, vectorised per size."""
-    xs, ys = [], []
-    for k in np.unique(sizes):
-        if k < 2:
-            continue
-        st = starts[sizes == k]
-        iu, ju = np.triu_indices(int(k), 1)
-        xs.append(docs[(st[:, None] + iu[None, :]).ravel()])
-        ys.append(docs[(st[:, None] + ju[None, :]).ravel()])
-    if not xs:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(xs), np.concatenate(ys)
+def _pairs_with_new(starts: np.ndarray, sizes: np.ndarray, docs: np.ndarray, n_new: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (x, y) doc pairs within each group of the key-sorted ``docs`` array that hold at
+    least one new doc (< ``n_new``), vectorised; x < y, as docs ascend within a group.
+
+    Docs ascend within a group, so its new docs come first: a group of k holding g new docs
+    gives g * k - g * (g + 1) / 2 pairs, not all k * (k - 1) / 2. A reprint story with 40
+    copies makes groups of 40 for every band key; enumerating all their pairs to keep those
+    of the one new copy was three orders of magnitude more pairs than the candidates found.
+    """
+    is_new = docs < n_new
+    before = np.concatenate([[0], np.cumsum(is_new)])
+    g = before[starts + sizes] - before[starts]
+    # one row per (group, new doc i): the doc pairs with each doc after it in the group
+    group = np.repeat(np.arange(len(starts)), g)
+    i = np.arange(len(group)) - np.repeat(np.cumsum(g) - g, g)
+    width = sizes[group] - 1 - i
+    x = np.repeat(starts[group] + i, width)
+    y = np.repeat(starts[group] + i + 1 - (np.cumsum(width) - width), width) + np.arange(int(width.sum()))
+    return docs[x], docs[y]
 
 
 def candidates(
@@ -206,8 +213,9 @@ def candidates(
     all_keys = np.concatenate(key_arr)
     all_docs = np.repeat(np.arange(n_new, dtype=np.int64), [len(k) for k in key_arr])
 
-    unique_keys = np.unique(all_keys)
+    unique_keys, key_pos = np.unique(all_keys, return_inverse=True)  # an entry's key by its position
     later = np.zeros(len(unique_keys), np.int64) if pending is None else np.asarray(pending(unique_keys), np.int64)
+    stop = np.zeros(len(unique_keys), bool)
     old_anchors = None
 
     if index is not None:
@@ -215,31 +223,26 @@ def candidates(
             found = postings.from_mapping(index, unique_keys, max_postings, anchor_counts)
         else:
             found = index.lookup(unique_keys, max_postings)
-        # a stop-key is not even enumerated: max_postings + 1 placeholder holders (-1) make
-        # its group too large below
         stop = later + found.counts > max_postings
         is_new = set(ids)
         fresh = np.array([d not in is_new for d in found.names], bool)  # not already among the new
         keep = ~stop[found.key_pos] & fresh[found.holder]
-        all_keys = np.concatenate([all_keys, unique_keys[found.key_pos[keep]],
-                                   np.repeat(unique_keys[stop], max_postings + 1)])
-        all_docs = np.concatenate([all_docs, n_new + found.holder[keep],
-                                   np.full(int(stop.sum()) * (max_postings + 1), -1, np.int64)])
+        key_pos = np.concatenate([key_pos, found.key_pos[keep]])
+        all_docs = np.concatenate([all_docs, n_new + found.holder[keep]])
         ids = ids + found.names
         old_anchors = found.anchors
 
-    order = np.lexsort((all_docs, all_keys))
-    sk, sd = all_keys[order], all_docs[order]
-    # drop repeated (key, doc) entries, then find each key's group
-    keep = np.ones(len(sk), dtype=bool)
-    keep[1:] = (sk[1:] != sk[:-1]) | (sd[1:] != sd[:-1]) | (sd[1:] < 0)
-    sk, sd = sk[keep], sd[keep]
-    bounds = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1], True])
-    starts, sizes = bounds[:-1], np.diff(bounds)
-    ok = (sizes >= 2) & (sizes + later[np.searchsorted(unique_keys, sk[starts])] <= max_postings)
-    anchor = (sk[starts] & 1) == 1
-
     n_all = len(ids)
+    # (key position, doc) packed in one int64: one sort orders the entries by key, then doc,
+    # and drops repeats (a two-column lexsort of the raw keys was a quarter of this function)
+    entry = unique(key_pos * n_all + all_docs)
+    group_keys, sd = entry // n_all, entry % n_all
+    bounds = np.flatnonzero(np.r_[True, group_keys[1:] != group_keys[:-1], True])
+    starts, sizes = bounds[:-1], np.diff(bounds)
+    group_keys = group_keys[starts]
+    ok = (sizes >= 2) & ~stop[group_keys] & (sizes + later[group_keys] <= max_postings)
+    anchor = (unique_keys[group_keys] & 1) == 1
+
     n_anchor = np.full(n_all, np.iinfo(np.int64).max, dtype=np.int64)
     n_anchor[:n_new] = [int(np.count_nonzero(k & 1)) for k in key_arr]
     if old_anchors is not None:
@@ -247,16 +250,14 @@ def candidates(
     out: set = set()
     for is_anchor_group, need in ((False, 1), (True, min_anchors)):
         sel = ok & (anchor == is_anchor_group)
-        x, y = _pairs_in_groups(starts[sel], sizes[sel], sd)
-        valid = (x >= 0) & (y >= 0) & ((x < n_new) | (y < n_new))
-        x, y = x[valid], y[valid]
-        code = np.minimum(x, y) * n_all + np.maximum(x, y)
+        x, y = _pairs_with_new(starts[sel], sizes[sel], sd, n_new)
+        code = x * n_all + y
         if need > 1:
             code, counts = np.unique(code, return_counts=True)
             short = np.minimum(n_anchor[code // n_all], n_anchor[code % n_all]) <= SHORT_ANCHORS
             code = code[(counts >= need) | short]
         else:
-            code = np.unique(code)
+            code = unique(code)
         for c in code.tolist():
             p, q = ids[c // n_all], ids[c % n_all]
             out.add((p, q) if p <= q else (q, p))

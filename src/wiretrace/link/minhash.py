@@ -145,7 +145,9 @@ def signature_of(
     h = gram_hashes(cps, n)
     if len(h) == 0:
         return np.full(num_perm, _EMPTY, dtype=np.uint32)
-    x = np.unique(h >> np.uint64(32))  # 32-bit shingle ids; unique() also drops repeats
+    # 32-bit shingle ids, repeats kept: a minimum does not change with them, and dropping
+    # them (a sort) took longer than the minimum itself
+    x = h >> np.uint64(32)
     a, b = permutations(num_perm)
     if use_numba and _numba is not None:
         return _minhash_numba(x, a, b)

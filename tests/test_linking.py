@@ -34,6 +34,22 @@ def test_seeds_one_relation_one_cluster(tmp_path, seeds):
     assert archive.clusters() == [{"id": archive.clusters()[0]["id"], "articles": sorted([x000, x001])}]
 
 
+def test_linking_reads_the_headlines_that_tell_an_update(tmp_path, corpus):
+    """Kyodo's flash and its detailed story share under UPDATED_SHARE of their text: through
+    the archive they are an update only because their headlines match, so the headline must
+    reach the verdict along with the text (a leaner read for linking once dropped it)."""
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    for name in ("2021-01-05-KYODO-快讯-日政府拟继续在全国暂停go-to项目.html",
+                 "2021-01-05-KYODO-详讯-日政府拟继续在全国暂停go-to项目.html"):
+        shutil.copy(corpus / name, folder / name)
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(folder)])
+    (rel,) = list(archive.relations())
+    assert max(rel["a_in_b"], rel["b_in_a"]) < 0.85
+    assert rel["relation"] == "updated"
+
+
 def test_seeds_diff(tmp_path, seeds):
     archive, x000, x001 = _seed_archive(tmp_path, seeds)
     d = archive.diff(x000, x001)

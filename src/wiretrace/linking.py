@@ -106,7 +106,7 @@ def link_archive(
 
 
 def _keys(archive: Archive, article_id: str) -> tuple:
-    text = archive.normalized(article_id).text
+    text = archive.matching_text(article_id)
     signature = link.signature(text)
     return signature, link.keys_from_signature(signature, text)
 
@@ -141,7 +141,9 @@ def _candidates(store: LinkStore, batch: dict, pending: _Pending) -> list[tuple[
     lookup and the rule (the Spark engine's tests lower it)."""
     pending.remove([keys for _, keys in batch.values()])
     new_keys = {i: keys for i, (_, keys) in batch.items()}
-    return sorted(link.candidates(new_keys, store.postings(), max_postings=MAX_POSTINGS, pending=pending))
+    pairs = link.candidates(new_keys, store.postings(), max_postings=MAX_POSTINGS, pending=pending)
+    # each new article's pairs together: a worker then reads it once for all of them
+    return sorted(pairs, key=lambda pair: pair if pair[0] in batch else (pair[1], pair[0]))
 
 
 def _verify(archive: Archive, workers: Workers, pairs: list[tuple[str, str]]):
@@ -172,17 +174,17 @@ def _keys_in_worker(article_id: str) -> tuple:
 
 def _relate_in_worker(pair: tuple[str, str]):
     archive, loaded = _WORKER["archive"], _WORKER["loaded"]
-    if len(loaded) > 2 * BATCH:  # pairs come sorted, so an article's pairs arrive together
+    if len(loaded) > 2 * BATCH:  # a new article's pairs arrive together (``_candidates``)
         loaded.clear()
     return relation_row(relate_pair(archive, *pair, _loader(archive, loaded)))
 
 
 def _loader(archive: Archive, loaded: dict):
-    """``load(id)`` -> (Article, Normalized), read once into ``loaded``."""
+    """``load(id)`` -> (ArticleText, Normalized), read once into ``loaded``."""
 
     def load(article_id: str):
         if article_id not in loaded:
-            loaded[article_id] = archive.article_and_form(article_id)
+            loaded[article_id] = archive.article_text(article_id)
         return loaded[article_id]
 
     return load
@@ -190,7 +192,7 @@ def _loader(archive: Archive, loaded: dict):
 
 def relate_pair(archive: Archive, x: str, y: str, load=None):
     """Align two stored articles, the earlier one as ``a``; the Relation or None."""
-    load = load or archive.article_and_form
+    load = load or archive.article_text
     (a, a_norm), (b, b_norm) = load(x), load(y)
     if link.orient(a, b):
         (a, a_norm), (b, b_norm) = (b, b_norm), (a, a_norm)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, asdict
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,19 @@ class Article:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class ArticleText(NamedTuple):
+    """What linking reads of an Article: the body it aligns and the metadata that orient a
+    pair and tell an update from a reprint or another story (``link.orient``,
+    ``link.classify``: dates, outlet, URL and headline)."""
+
+    id: str
+    title: str | None
+    body: str
+    published: str | None
+    outlet: str | None
+    url: str | None
 
 
 def article_id(source: str, sha256: str) -> str:

@@ -38,7 +38,7 @@ __all__ = [
 def relate(a: Any, a_norm: Any, b: Any, b_norm: Any) -> Relation | None:
     """Align two Articles (earlier first, see ``orient``) and return their Relation, or None.
 
-    ``a``/``b`` are Articles (``id``, ``body``, ``outlet``, ``url``, ``published``); the
+    ``a``/``b`` are Articles or ArticleTexts (``id``, ``title``, ``body``, ``outlet``, ``url``, ``published``); the
     ``*_norm`` are their ``Normalized`` matching forms. The caller decides the order; use
     ``orient(a, b)`` to learn whether to swap first.
     """

@@ -32,7 +32,7 @@ RELATIONS = Schema([
 ])
 CLUSTERS = Schema([("article", "string"), ("cluster", "string")])
 # What verification reads of each article.
-ARTICLE = ["id", "path", "title", "body", "published", "outlet", "url", "normalized", "offsets"]
+ARTICLE = ["id", "title", "body", "published", "outlet", "url", "normalized", "offsets"]
 
 
 # -- executor functions ---------------------------------------------------------------------
@@ -61,7 +61,7 @@ def verify_pairs(batches):
     import numpy as np
 
     from wiretrace.linking import relate_pair, relation_row
-    from wiretrace.model import Article
+    from wiretrace.model import ArticleText
     from wiretrace.normalize import Normalized
 
     names = [f"{side}_{c}" for side in "xy" for c in ARTICLE]
@@ -71,8 +71,7 @@ def verify_pairs(batches):
             loaded = {}
             for side in "xy":
                 v = {c: row[f"{side}_{c}"] for c in ARTICLE}
-                article = Article(id=v["id"], path=v["path"], title=v["title"], body=v["body"],
-                                  published=v["published"], outlet=v["outlet"], url=v["url"])
+                article = ArticleText(v["id"], v["title"], v["body"], v["published"], v["outlet"], v["url"])
                 loaded[v["id"]] = (article, Normalized(v["normalized"], np.frombuffer(v["offsets"], dtype="<i4")))
             stored = relation_row(relate_pair(None, row["x_id"], row["y_id"], loaded.__getitem__))
             if stored is None:

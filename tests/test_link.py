@@ -239,6 +239,15 @@ def test_templated_notice_does_not_blow_up_candidates():
 
 
 # ------------------------------------------------------------------ lsh / minhash
+@given(st.lists(st.integers(-(2**63), 2**63 - 1), max_size=50))
+def test_unique_by_sorting_equals_numpy(values):
+    from wiretrace.link.arrays import unique
+
+    a = np.array(values, np.int64)
+    got = unique(a)
+    assert got.dtype == np.int64 and got.tolist() == np.unique(a).tolist()
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.integers(0, 30), min_size=1, max_size=12), max_size=8), st.integers(0, 31))
 def test_pairs_of_a_group_are_those_with_a_new_doc(groups, n_new):

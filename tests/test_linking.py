@@ -34,6 +34,22 @@ def test_seeds_one_relation_one_cluster(tmp_path, seeds):
     assert archive.clusters() == [{"id": archive.clusters()[0]["id"], "articles": sorted([x000, x001])}]
 
 
+def test_linking_reads_of_an_unknown_id_say_so(tmp_path, seeds):
+    import pytest
+
+    from wiretrace.errors import NotFound
+
+    archive, x000, _ = _seed_archive(tmp_path, seeds)
+    text, form = archive.article_text(x000)
+    assert (text.id, text.body) == (x000, archive.article(x000).body)
+    assert form.text == archive.matching_text(x000) == archive.normalized(x000).text
+    for read in (archive.article_text, archive.matching_text):
+        with pytest.raises(NotFound, match="no article with id 'x000'"):
+            read("x000")  # whole ids only: a prefix is not looked up here
+        with pytest.raises(NotFound):
+            read(x000[:6])
+
+
 def test_linking_reads_the_headlines_that_tell_an_update(tmp_path, corpus):
     """Kyodo's flash and its detailed story share under UPDATED_SHARE of their text: through
     the archive they are an update only because their headlines match, so the headline must

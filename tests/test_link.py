@@ -279,6 +279,15 @@ def test_incremental_candidates_equal_batch():
     assert inc == batch
 
 
+@settings(deadline=None)  # the first call compiles
+@given(st.lists(st.integers(0, 0x10FFFF), max_size=40), st.integers(1, 9))
+def test_gram_hashes_compiled_equals_numpy(points, n):
+    cps = np.array(points, np.uint32)
+    fast, plain = minhash.gram_hashes(cps, n), minhash.gram_hashes(cps, n, use_numba=False)
+    assert fast.dtype == plain.dtype == np.uint64 and fast.tolist() == plain.tolist()
+    assert len(plain) == (max(len(cps) - n + 1, 1) if len(cps) else 0)
+
+
 def test_signature_paths_and_bytes_round_trip():
     a, _ = _seeds()
     t = matching_form(a).text

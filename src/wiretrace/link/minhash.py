@@ -73,16 +73,18 @@ def _mix64(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(31))
 
 
-def gram_hashes(cps: np.ndarray, n: int) -> np.ndarray:
+def gram_hashes(cps: np.ndarray, n: int, *, use_numba: bool = True) -> np.ndarray:
     """uint64 hash of every n-gram of a code-point array (one value per start position).
 
     A text shorter than ``n`` yields one hash of the whole text, so short items still compare.
     """
     if n < 1:
         raise LinkError(f"n-gram size must be >= 1, got {n}")
-    cps = cps.astype(np.uint64)
     if len(cps) == 0:
         return np.zeros(0, dtype=np.uint64)
+    if use_numba and _numba is not None:
+        return _gram_hashes_numba(cps, n)  # one pass; numpy's 14 passes were a third of keys()
+    cps = cps.astype(np.uint64)
     m = max(len(cps) - n + 1, 1)
     k = min(n, len(cps))
     h = np.zeros(m, dtype=np.uint64)
@@ -111,6 +113,23 @@ def _minhash_numpy(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 if _numba is not None:
+
+    @_numba.njit(cache=True, nogil=True)
+    def _gram_hashes_numba(cps, n):  # pragma: no cover - compiled; same as gram_hashes' numpy path
+        m = max(cps.shape[0] - n + 1, 1)
+        k = min(n, cps.shape[0])
+        out = np.empty(m, dtype=np.uint64)
+        mult = np.uint64(0x100000001B3)
+        for s in range(m):
+            h = np.uint64(0)
+            for j in range(k):
+                h = h * mult + np.uint64(cps[s + j]) + np.uint64(1)
+            h = h ^ (h >> np.uint64(30))  # _mix64
+            h = h * np.uint64(0xBF58476D1CE4E5B9)
+            h = h ^ (h >> np.uint64(27))
+            h = h * np.uint64(0x94D049BB133111EB)
+            out[s] = h ^ (h >> np.uint64(31))
+        return out
 
     @_numba.njit(cache=True, nogil=True)
     def _minhash_numba(x, a, b):  # pragma: no cover - compiled

@@ -12,6 +12,9 @@ from hypothesis import given, settings, strategies as st
 
 from wiretrace.normalize import (
     FOLD_TABLE,
+    OPENCC_CONFIG,
+    SCRIPT_HANS_MAX,
+    SCRIPT_HANT_MIN,
     SpanError,
     _align,
     _is_han,
@@ -231,6 +234,34 @@ def test_script_of_real_captures(corpus):
     # A capture stitched from both scripts (a traditional page quoting a simplified one).
     mixed = _paragraph(cna, "華府結束部分國家") + "\n" + _paragraph(rfi, "同年7月")
     assert detect_script(mixed) == "mixed"
+
+
+_CONVERTERS: dict[str, opencc.OpenCC] = {}
+
+
+def _script_in_context(text: str) -> str | None:
+    """The script as converting the whole text says (OpenCC's phrases in context): what
+    detect_script's per-char table stands in for."""
+    def changed(config: str) -> int:
+        if config not in _CONVERTERS:
+            _CONVERTERS[config] = opencc.OpenCC(config)
+        out = _CONVERTERS[config].convert(text)
+        assert len(out) == len(text)
+        return sum(a != b for a, b in zip(text, out))
+
+    trad, simp = changed(OPENCC_CONFIG), changed("s2t")
+    if trad + simp == 0:
+        return None
+    r = trad / (trad + simp)
+    return "hans" if r <= SCRIPT_HANS_MAX else "hant" if r >= SCRIPT_HANT_MIN else "mixed"
+
+
+def test_script_per_char_agrees_with_conversion_in_context(corpus):
+    posts = sorted(corpus.glob("2021-*"))
+    assert len(posts) == 2687
+    bodies = [_post_body(p) for p in posts]
+    disagree = [p.name for p, b in zip(posts, bodies) if detect_script(b) != _script_in_context(b)]
+    assert disagree == []
 
 
 def test_script_edge_cases():

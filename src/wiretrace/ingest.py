@@ -21,7 +21,7 @@ import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from wiretrace.archive import Archive
 from wiretrace.extract import Template, extract, learn_template, template_key
@@ -154,34 +154,48 @@ def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: i
             templates[key], hashes[key] = _template(archive, key)
     todo = archive.captures_to_extract(hashes)
     progress.start("extracting", len(todo))
-    # Extraction is pure and CPU-bound: worker processes, every core by default.
+    # Extraction is pure and CPU-bound: worker processes, every core by default. Each worker
+    # reads its captures from the archive itself (committed by pass 1), so this process, the
+    # only writer, does not spend its time reading and pickling raw bytes for them.
     worker_templates = {k: t.to_json() for k, t in templates.items() if k is not None and t is not None}
-    with Workers(jobs, len(todo), _init_worker, (worker_templates,)) as workers, archive.transaction():
-        for start in range(0, len(todo), BATCH):
-            window = todo[start:start + BATCH]
-            items = [(archive.document(cap.id), cap.outlet_key) for cap in window]
-            results = workers.map(_clean, items, inline=lambda item: _clean(item, templates))
-            for cap, (article, text, offsets) in zip(window, results):
-                archive.put_article(
-                    article, text, offsets, hashes.get(cap.outlet_key),
-                    matching_form(article.title).text if article.title else "",
-                )
+    windows = [todo[start:start + BATCH] for start in range(0, len(todo), BATCH)]
+    with Workers(jobs, len(todo), _init_worker, (worker_templates, str(archive.path))) as workers, \
+            archive.transaction():
+
+        def ahead(k: int):
+            items = [(cap.id, cap.outlet_key) for cap in windows[k]]
+            return workers.start(_clean_stored, items, inline=lambda item: _clean_stored(item, archive, templates))
+
+        running = ahead(0) if windows else None
+        for k, window in enumerate(windows):
+            results = running.results()
+            # the workers extract the next window while this process stores this one
+            running = ahead(k + 1) if k + 1 < len(windows) else None
+            for cap, (article, text, offsets, title_form) in zip(window, results):
+                archive.put_article(article, text, offsets, hashes.get(cap.outlet_key), title_form)
                 progress.advance()
             archive.checkpoint()
     return len(todo)
 
 
-# Templates of the outlets, in a worker process (set once by ``_init_worker``).
-_WORKER_TEMPLATES: dict[str, Template] = {}
+# What a worker process extracts with (set once by ``_init_worker``): the outlets' templates
+# and the archive, read-only.
+_WORKER: dict[str, Any] = {}
 
 
-def _init_worker(templates_json: dict[str, str]) -> None:
-    _WORKER_TEMPLATES.update({k: Template.from_json(v) for k, v in templates_json.items()})
+def _init_worker(templates_json: dict[str, str], archive_path: str) -> None:
+    _WORKER["templates"] = {k: Template.from_json(v) for k, v in templates_json.items()}
+    _WORKER["archive"] = Archive(archive_path, readonly=True)
 
 
-def _clean(item, templates=None):
-    doc, key = item
-    return clean((templates if templates is not None else _WORKER_TEMPLATES).get(key), doc)
+def _clean_stored(item: tuple[str, str | None], archive: Archive | None = None,
+                  templates: dict | None = None) -> tuple:
+    """A stored capture to ``clean``'s result and its title's matching form (for search)."""
+    capture_id, key = item
+    archive = archive or _WORKER["archive"]
+    templates = templates if templates is not None else _WORKER["templates"]
+    article, text, offsets = clean(templates.get(key), archive.document(capture_id))
+    return article, text, offsets, matching_form(article.title).text if article.title else ""
 
 
 def clean(template: Template | None, doc) -> tuple:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from wiretrace import Archive
+from wiretrace import ingest as ingest_module
 from wiretrace.archive import MIGRATIONS
 from wiretrace.pool import PARALLEL_MIN
 from wiretrace.errors import ArchiveError, NotFound
@@ -224,10 +225,18 @@ def test_sigkill_at_any_moment_then_rerun_equals_uninterrupted(tmp_path, corpus)
     assert _dump(db) == expected
 
 
-def test_worker_processes_give_the_same_articles_as_one(tmp_path, corpus):
+def test_worker_processes_give_the_same_articles_as_one(tmp_path, corpus, monkeypatch):
     names = [n for n in sorted(os.listdir(corpus)) if n.startswith("2021")][::5][:PARALLEL_MIN + 50]
     paths = [str(corpus / n) for n in names]
+    # several windows, so the workers extract one window ahead of the one being stored
+    monkeypatch.setattr(ingest_module, "BATCH", 120)
     one, two = Archive(tmp_path / "one.db"), Archive(tmp_path / "two.db")
     one.ingest(paths, jobs=1, link=False)
     two.ingest(paths, jobs=2, link=False)
+    assert len(list(one.articles())) == len(names)
     assert [a.to_dict() for a in one.articles()] == [a.to_dict() for a in two.articles()]
+    # the search rows too: the workers compute the titles' matching forms
+    search = ("SELECT d.article, s.title, s.body FROM search s JOIN search_doc d ON d.rowid = s.rowid "
+              "ORDER BY d.article")
+    assert one.db.execute(search).fetchall() == two.db.execute(search).fetchall()
+    assert sum(1 for row in two.db.execute(search) if row[1]) > len(names) // 2

@@ -193,11 +193,11 @@ MIGRATIONS: list[str] = [
 # Steps that need Python after their SQL (in the same transaction): filling
 # what an older archive's rows imply.
 def _fill_search(archive: "Archive") -> None:
-    from wiretrace.normalize import matching_form
+    from wiretrace.normalize import title_form
 
     rows = archive.db.execute("SELECT id, title, normalized FROM article").fetchall()
     for row in rows:
-        archive._index_search(row["id"], matching_form(row["title"] or "").text, row["normalized"])
+        archive._index_search(row["id"], title_form(row["title"]), row["normalized"])
 
 
 def _fill_segments(archive: "Archive") -> None:
@@ -510,22 +510,21 @@ class Archive:
 
     def matching_text(self, article_id: str) -> str:
         """The matching form's text of a whole id, alone (linking's keys)."""
-        row = self.db.execute("SELECT normalized FROM article WHERE id = ?", (article_id,)).fetchone()
-        if row is None:
-            raise NotFound(f"no article with id {article_id!r}")
-        return row[0]
+        return self._exact_row("normalized", article_id)[0]
 
     def article_text(self, article_id: str):
         """``(ArticleText, normalized)`` of a whole id: linking reads both for every pair, and
         the whole row with its capture's path (``article``) took three times as long."""
-        row = self.db.execute(
-            "SELECT id, title, body, published, outlet, url, normalized, offsets FROM article WHERE id = ?",
-            (article_id,),
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"no article with id {article_id!r}")
+        row = self._exact_row("id, title, body, published, outlet, url, normalized, offsets", article_id)
         text = ArticleText(row["id"], row["title"], row["body"], row["published"], row["outlet"], row["url"])
         return text, _normalized(row)
+
+    def _exact_row(self, columns: str, article_id: str) -> sqlite3.Row:
+        """``columns`` of the article with this whole id (no prefixes: linking's hot reads)."""
+        row = self.db.execute(f"SELECT {columns} FROM article WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no article with id {article_id!r}")
+        return row
 
     def _article_row(self, article_id: str) -> sqlite3.Row:
         """The row of an id, or of the one id a prefix names. A range on the

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from wiretrace.archive import Archive
 from wiretrace.extract import Template, extract, learn_template, template_key
 from wiretrace.model import Reject, article_id
-from wiretrace.normalize import matching_form
+from wiretrace.normalize import matching_form, title_form
 from wiretrace.pool import Workers
 from wiretrace.progress import Progress, Quiet
 from wiretrace.readers import STDIN_SOURCE, ReadOptions, expand, read_path
@@ -195,7 +195,7 @@ def _clean_stored(item: tuple[str, str | None], archive: Archive | None = None,
     archive = archive or _WORKER["archive"]
     templates = templates if templates is not None else _WORKER["templates"]
     article, text, offsets = clean(templates.get(key), archive.document(capture_id))
-    return article, text, offsets, matching_form(article.title).text if article.title else ""
+    return article, text, offsets, title_form(article.title)
 
 
 def clean(template: Template | None, doc) -> tuple:

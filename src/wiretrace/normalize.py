@@ -34,6 +34,7 @@ __all__ = [
     "FOLD_TABLE",
     "SpanError",
     "matching_form",
+    "title_form",
     "to_simplified",
     "detect_script",
     "detect_language",
@@ -339,6 +340,12 @@ def matching_form(body: str) -> Normalized:
     offsets = off1[off2].astype(np.int32)  # the archive stores int32 (archive.py)
     offsets.flags.writeable = False
     return Normalized(text, offsets)
+
+
+def title_form(title: str | None) -> str:
+    """A headline's matching form ("" for none): what search and stories match titles on,
+    so every writer of the search index must compute it the same way."""
+    return matching_form(title).text if title else ""
 
 
 # --- script and language -----------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any
 from wiretrace import link
 from wiretrace.archive import Archive, LinkStore, StoryStore
 from wiretrace.errors import NotFound
-from wiretrace.normalize import matching_form
+from wiretrace.normalize import matching_form, title_form
 from wiretrace.pool import Workers
 from wiretrace.progress import Progress, Quiet
 from wiretrace.stories import EventIndex, Features, StoryDoc, features, group_stories, provenance, story_units
@@ -59,7 +59,7 @@ def update_stories(
     docs = [
         StoryDoc(
             id=r["id"], text=r["normalized"], published=r["published"],
-            title=matching_form(r["title"]).text if r["title"] else "", outlet=r["outlet"],
+            title=title_form(r["title"]), outlet=r["outlet"],
         )
         for r in rows
     ]

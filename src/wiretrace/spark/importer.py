@@ -28,7 +28,7 @@ from typing import Any
 from wiretrace.archive import Archive, LinkStore, stored_document
 from wiretrace.errors import FormatError
 from wiretrace.model import Article, Reject
-from wiretrace.normalize import matching_form
+from wiretrace.normalize import title_form
 from wiretrace.spark.layout import COLUMNS, JOB_TABLES, local_path, read_manifest, table_files
 
 BATCH_ROWS = 2_000
@@ -126,9 +126,8 @@ def import_output(archive: Archive, out: str | os.PathLike, *, replace_links: bo
                     if not archive.has_capture(article.id):
                         raise FormatError(f"{local_path(out)}: article {article.id} has no capture in the "
                                           "archive or the output: import the ingest output it came from")
-                    title_form = matching_form(article.title).text if article.title else ""
                     summary.articles += archive.put_article(article, r["normalized"], r["offsets"], r["template"],
-                                                            title_form, replace=False)
+                                                            title_form(article.title), replace=False)
         if "linked" in tables:
             _links(archive, store, out, tables, summary)
         clusters = link.clusters(store.edges())  # without the evidence: all of it is GBs at scale

@@ -262,6 +262,9 @@ def test_version_3_archive_upgrades_its_index(tmp_path, corpus, monkeypatch):
     con.executescript("""
         DROP TABLE linked; DROP TABLE link_segment; DELETE FROM sqlite_sequence WHERE name = 'linked';
         ALTER TABLE linked_old RENAME TO linked;
+        -- and version 3's search index (version 5 replaced it)
+        DROP TABLE search; DROP VIEW search_text; ALTER TABLE search_doc DROP COLUMN title;
+        CREATE VIRTUAL TABLE search USING fts5(title, body, tokenize='trigram');
         PRAGMA user_version = 3;
     """)
     con.close()
@@ -270,7 +273,7 @@ def test_version_3_archive_upgrades_its_index(tmp_path, corpus, monkeypatch):
 
     monkeypatch.setattr(postings, "MAX_SEGMENT", 200 * 7)
     upgraded = Archive(tmp_path / "a.db")
-    assert upgraded.schema_version == 4
+    assert upgraded.schema_version == 5
     n_linked = upgraded.db.execute("SELECT count(*) FROM linked").fetchone()[0]
     assert upgraded.db.execute("SELECT count(*) FROM link_segment").fetchone()[0] == -(-n_linked // 7)
     assert _index_on_disk(upgraded) == index

@@ -1,0 +1,160 @@
+"""Search: the trigram index finds exactly the articles holding every word, in either
+script, and stays exact when articles are re-extracted or an older archive is upgraded."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import sqlite3
+
+import opencc
+import pytest
+
+from wiretrace import Archive
+from wiretrace.ingest import offsets_bytes
+from wiretrace.normalize import matching_form, title_form
+
+from conftest import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory):
+    archive = Archive(tmp_path_factory.mktemp("search") / "a.db")
+    archive.ingest([str(EXAMPLES)], link=False)
+    return archive
+
+
+def _holders(archive: Archive, terms: list[str]) -> set[str]:
+    """What search must answer, by reading every article (no index)."""
+    rows = archive.db.execute("SELECT id, title, normalized FROM article").fetchall()
+    return {r["id"] for r in rows
+            if all(t in title_form(r["title"]) or t in r["normalized"] for t in terms)}
+
+
+def _split_trigrams(text: str, rng: random.Random) -> list[str]:
+    """Four-character strings whose two trigrams both occur in ``text`` but which do not:
+    an index of trigrams without positions takes them for a match."""
+    grams = {text[i:i + 3] for i in range(len(text) - 2)}
+    by_head: dict[str, list[str]] = {}
+    for g in grams:
+        by_head.setdefault(g[:2], []).append(g)
+    out = []
+    for g in sorted(grams):
+        for h in by_head.get(g[1:], ()):
+            word = g + h[2]
+            if word not in text and not any(ch.isspace() for ch in word):
+                out.append(word)
+    rng.shuffle(out)
+    return out
+
+
+def _index_is_exact(archive: Archive) -> None:
+    # FTS5 compares its index with the texts it reads (search_text); raises if they differ
+    archive.db.execute("INSERT INTO search (search, rank) VALUES ('integrity-check', 1)")
+
+
+def test_search_answers_what_reading_every_article_answers(examples):
+    rng = random.Random(5)
+    rows = examples.db.execute("SELECT id, title, normalized FROM article ORDER BY id").fetchall()
+    assert len(rows) >= 20
+    to_trad = opencc.OpenCC("s2t")
+    queries: list[list[str]] = []
+    for _ in range(150):
+        row = rng.choice(rows)
+        text = rng.choice([row["normalized"], title_form(row["title"]) or row["normalized"]])
+        n = rng.choice([2, 3, 4, 6, 9])
+        start = rng.randrange(max(1, len(text) - n))
+        queries.append([w for w in text[start:start + n].split() if w])
+        if rng.random() < 0.3:  # two words from two articles: usually nothing holds both
+            other = rng.choice(rows)["normalized"]
+            s = rng.randrange(max(1, len(other) - 4))
+            queries[-1] += [w for w in other[s:s + 4].split() if w]
+    tricky = _split_trigrams("\n".join(r["normalized"] for r in rows), rng)[:40]
+    assert len(tricky) >= 20
+    queries += [[w] for w in tricky]
+    nonempty = 0
+    for terms in filter(None, queries):
+        expected = _holders(examples, terms)
+        # the user's query in the other script gives the same answer
+        for query in (" ".join(terms), to_trad.convert(" ".join(terms))):
+            found = examples.search(query, limit=10_000)
+            assert len(found) == len(set(found))
+            assert set(found) == expected, (query, terms)
+        nonempty += bool(expected)
+    assert nonempty >= 100
+    # every index-only candidate is rejected: none of the tricky words is found
+    assert all(not examples.search(w, limit=10) for w in tricky)
+
+
+def test_search_puts_titles_first_and_pages(examples):
+    rows = examples.db.execute("SELECT id, title, normalized FROM article").fetchall()
+    # a word in some titles and in other articles' bodies only
+    titled = {}
+    for r in rows:
+        t = title_form(r["title"])
+        for i in range(len(t) - 1):
+            w = t[i:i + 2]
+            if not any(ch.isspace() for ch in w):
+                titled.setdefault(w, set()).add(r["id"])
+    def spread(w):
+        holders = _holders(examples, [w])
+        return min(len(titled[w]), len(holders - titled[w]))
+    word = max(sorted(titled), key=spread)
+    assert spread(word) >= 2
+    found = examples.search(word, limit=10_000)
+    assert set(found) == _holders(examples, [word])
+    in_title = [i in titled[word] for i in found]
+    assert in_title == sorted(in_title, reverse=True)
+    assert examples.search(word, limit=2, offset=1) == found[1:3]
+    assert examples.search(opencc.OpenCC("s2t").convert(word), limit=10_000) == found
+
+
+def test_reextracted_article_is_searched_by_its_new_text(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(EXAMPLES)], link=False)
+    art = max(archive.articles(), key=lambda a: len(a.body))
+    old_only = matching_form(art.body[-40:]).text.split()[-1][-6:]
+    assert len(old_only) >= 4 and art.id in archive.search(old_only, limit=10_000)
+    new_body = art.body[: len(art.body) // 2] + "\n\n编者按：本文只保留前半部分。"
+    form = matching_form(new_body)
+    with archive.transaction():
+        archive.put_article(dataclasses.replace(art, body=new_body), form.text, offsets_bytes(form.offsets),
+                            None, title_form(art.title))
+    _index_is_exact(archive)
+    assert art.id in archive.search("只保留前半部分")
+    assert art.id not in archive.search(old_only, limit=10_000)
+    # the same text again (a template re-applied) leaves the index as exact
+    with archive.transaction():
+        archive.put_article(dataclasses.replace(art, body=new_body), form.text, offsets_bytes(form.offsets),
+                            None, title_form(art.title))
+    _index_is_exact(archive)
+    assert archive.search("只保留前半部分").count(art.id) == 1
+
+
+def test_archive_of_schema_4_gets_the_new_index(tmp_path):
+    """An archive whose search index held its own copies, with positions (version 4), is
+    upgraded in place: the same articles answer the same words."""
+    db = tmp_path / "a.db"
+    archive = Archive(db)
+    archive.ingest([str(EXAMPLES)], link=False)
+    words = ["新华社", "伊朗", "疫情", "香港", "美国 总统"]
+    before = {w: set(archive.search(w, limit=10_000)) for w in words}
+    assert sum(map(bool, before.values())) >= 3
+    archive.close()
+
+    con = sqlite3.connect(db)
+    con.executescript("""
+        DROP TABLE search; DROP VIEW search_text;
+        ALTER TABLE search_doc DROP COLUMN title;
+        CREATE VIRTUAL TABLE search USING fts5(title, body, tokenize='trigram');
+        DELETE FROM search_doc WHERE rowid % 3 = 0;  -- some articles not yet in it
+        PRAGMA user_version = 4;
+    """)
+    con.close()
+
+    upgraded = Archive(db)
+    assert upgraded.schema_version == 5
+    _index_is_exact(upgraded)
+    n = upgraded.db.execute("SELECT count(*) FROM article").fetchone()[0]
+    assert upgraded.db.execute("SELECT count(*) FROM search_doc WHERE title != ''").fetchone()[0] == n
+    assert {w: set(upgraded.search(w, limit=10_000)) for w in words} == before

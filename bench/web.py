@@ -39,9 +39,10 @@ DB = ROOT / "bench" / "out" / "web_corpus.db"
 
 
 def archive_path() -> Path:
-    if not DB.exists():
-        DB.parent.mkdir(exist_ok=True)
-        with Archive(DB) as archive:
+    DB.parent.mkdir(exist_ok=True)
+    fresh = not DB.exists()
+    with Archive(DB) as archive:  # read-write: one kept from an older wiretrace is upgraded
+        if fresh:
             archive.ingest([str(CORPUS), str(SEEDS)])
     return DB
 

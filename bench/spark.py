@@ -157,7 +157,7 @@ def local_link_steps(archive, pairs_sample_seed: int = 3) -> dict:
     for i in ids:  # the forms are read one at a time: at 1M all of them would hold gigabytes
         form = archive.normalized(i).text
         t0 = time.perf_counter()
-        keys[i] = link.keys_from_signature(link.signature(form), form)
+        keys[i] = link.signature_and_keys(form)[1]
         t_keys += time.perf_counter() - t0
     t0 = time.perf_counter()
     cand = link.candidates(keys)

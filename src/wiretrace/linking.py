@@ -106,9 +106,7 @@ def link_archive(
 
 
 def _keys(archive: Archive, article_id: str) -> tuple:
-    text = archive.matching_text(article_id)
-    signature = link.signature(text)
-    return signature, link.keys_from_signature(signature, text)
+    return link.signature_and_keys(archive.matching_text(article_id))
 
 
 class _Pending:

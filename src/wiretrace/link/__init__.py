@@ -21,7 +21,7 @@ from .lsh import (
     candidates,
     keys,
     keys_from_bytes,
-    keys_from_signature,
+    signature_and_keys,
     keys_to_bytes,
 )
 from .minhash import jaccard_estimate, signature, signature_from_bytes, signature_to_bytes
@@ -30,7 +30,7 @@ from .relations import REPRINT_TYPES, by_shares, classify, orient
 __all__ = [
     "Alignment", "LinkError", "REPRINT_TYPES", "align", "anchor_keys", "band_keys", "by_shares",
     "candidates", "classify", "cluster_id", "clusters", "jaccard_estimate", "keys",
-    "keys_from_bytes", "keys_from_signature", "keys_to_bytes", "orient", "relate", "signature",
+    "keys_from_bytes", "keys_to_bytes", "orient", "relate", "signature", "signature_and_keys",
     "signature_from_bytes", "signature_to_bytes", "split_sentences",
 ]
 

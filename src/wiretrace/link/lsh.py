@@ -137,13 +137,15 @@ if _numba is not None:
 
 def keys(text: str) -> np.ndarray:
     """All inverted-index keys of a matching form: band keys then anchor keys, int64, unique."""
+    return signature_and_keys(text)[1]
+
+
+def signature_and_keys(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The MinHash signature and the keys of a matching form (the archive stores both),
+    from one pass over its content code points."""
     cps = content_codepoints(text)
-    return unique(np.concatenate([band_keys(signature_of(cps, NUM_PERM)), _anchors(cps)]))
-
-
-def keys_from_signature(sig: np.ndarray, text: str) -> np.ndarray:
-    """Same as ``keys`` when the signature is already computed (the archive stores both)."""
-    return unique(np.concatenate([band_keys(sig), anchor_keys(text)]))
+    sig = signature_of(cps, NUM_PERM)
+    return sig, unique(np.concatenate([band_keys(sig), _anchors(cps)]))
 
 
 def is_anchor(key: int) -> bool:

@@ -2,7 +2,7 @@
 
 The same stages as ``wiretrace.linking``, on executors, with the same result:
 
-1. keys: ``link.signature`` and ``link.keys_from_signature`` per article (Arrow batches).
+1. keys: ``link.signature_and_keys`` per article (Arrow batches).
 2. stop-keys: a key held by more than ``MAX_POSTINGS`` articles in all (linked
    before and new) is ignored, as the local engine ignores it (``linking._Pending``
    counts the holders of the whole run, so batches do not change the result).
@@ -47,8 +47,7 @@ def compute_keys(batches):
     out = Rows(KEYS, max_rows=4096)
     for batch in batches:
         for row in rows(batch, ["id", "normalized"]):
-            sig = link.signature(row["normalized"])
-            keys = link.keys_from_signature(sig, row["normalized"])
+            sig, keys = link.signature_and_keys(row["normalized"])
             out.add(id=row["id"], signature=link.signature_to_bytes(sig), keys=keys.tolist(),
                     anchors=int(np.count_nonzero(keys & 1)))
             if out.full():

@@ -16,19 +16,18 @@ from .align import Alignment, align, split_sentences
 from .clusters import cluster_id, clusters
 from .errors import LinkError
 from .lsh import (
-    anchor_keys,
     band_keys,
     candidates,
     keys,
     keys_from_bytes,
-    signature_and_keys,
     keys_to_bytes,
+    signature_and_keys,
 )
 from .minhash import jaccard_estimate, signature, signature_from_bytes, signature_to_bytes
 from .relations import REPRINT_TYPES, by_shares, classify, orient
 
 __all__ = [
-    "Alignment", "LinkError", "REPRINT_TYPES", "align", "anchor_keys", "band_keys", "by_shares",
+    "Alignment", "LinkError", "REPRINT_TYPES", "align", "band_keys", "by_shares",
     "candidates", "classify", "cluster_id", "clusters", "jaccard_estimate", "keys",
     "keys_from_bytes", "keys_to_bytes", "orient", "relate", "signature", "signature_and_keys",
     "signature_from_bytes", "signature_to_bytes", "split_sentences",

@@ -83,14 +83,9 @@ def band_keys(sig: np.ndarray, bands: int = BANDS, rows: int = ROWS) -> np.ndarr
     return ((h & ~_ONE)).view(np.int64)
 
 
-def anchor_keys(
-    text: str, n: int = ANCHOR_N, window: int = ANCHOR_WINDOW, dense_below: int = DENSE_BELOW
-) -> np.ndarray:
-    """Winnowing fingerprints of a matching form (lowest bit 1), unique and sorted."""
-    return _anchors(content_codepoints(text), n, window, dense_below)
-
-
 def _anchors(cps: np.ndarray, n: int = ANCHOR_N, window: int = ANCHOR_WINDOW, dense_below: int = DENSE_BELOW) -> np.ndarray:
+    """Winnowing fingerprints of a matching form's content code points (lowest bit 1),
+    unique and sorted."""
     h = gram_hashes(cps, n)
     if len(h) == 0:
         return np.zeros(0, dtype=np.int64)

@@ -32,6 +32,7 @@ import opencc
 __all__ = [
     "Normalized",
     "FOLD_TABLE",
+    "codepoints",
     "SpanError",
     "matching_form",
     "title_form",
@@ -168,8 +169,9 @@ _HAN_FOLD = (("著", "着"), ("於", "于"), ("苧", "苎"))
 
 # --- helpers ---------------------------------------------------------------------
 
-def _codepoints(s: str) -> np.ndarray:
-    return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+def codepoints(text: str) -> np.ndarray:
+    """The text's code points as uint32, without a Python loop (linking uses it too)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _from_codepoints(cps: np.ndarray) -> str:
@@ -206,7 +208,7 @@ def _fold(body: str) -> tuple[str, np.ndarray]:
     char and took half of matching_form's time (bench_normalize: 0.25 s of
     0.50 s over the corpus); the lookup also yields the dropped positions.
     """
-    cps = _codepoints(body)
+    cps = codepoints(body)
     if cps.size == 0:
         return "", np.zeros(0, dtype=np.int64)
     lut = _fold_lut()
@@ -265,7 +267,7 @@ def _align(src: str, out: str) -> np.ndarray:
     n, m = len(src), len(out)
     if src == out:
         return np.arange(n + 1, dtype=np.int64)
-    a, b = _codepoints(src), _codepoints(out)
+    a, b = codepoints(src), codepoints(out)
     if n == m:
         # The common path (every corpus body): 1:1 when every changed char is
         # Han on both sides, since then every anchor stayed where it was.
@@ -378,7 +380,7 @@ def _script_flags() -> np.ndarray:
 def detect_script(text: str) -> str | None:
     """``hans``, ``hant``, ``mixed``, or None (no Han chars, or none that tells)."""
     flags = _script_flags()
-    cps = _codepoints(text)
+    cps = codepoints(text)
     f = flags[cps[cps < len(flags)]]
     trad, simp = int(np.count_nonzero(f & 1)), int(np.count_nonzero(f & 2))
     if trad + simp == 0:

@@ -48,9 +48,10 @@ from typing import Protocol
 import numpy as np
 
 from wiretrace.model import Passage
+from wiretrace.normalize import codepoints
 
 from . import pairing, trigrams
-from .minhash import codepoints, content_table
+from .minhash import content_table
 
 MIN_PAIR_GRAMS = 2
 MIN_PAIR_OVERLAP = 0.3

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .minhash import codepoints
+from wiretrace.normalize import codepoints
 
 try:
     import numba as _numba

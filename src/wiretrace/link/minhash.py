@@ -25,6 +25,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from wiretrace.normalize import codepoints
+
 from .errors import LinkError
 
 SHINGLE_N = 5
@@ -51,11 +53,6 @@ def content_table() -> np.ndarray:
         if chr(cp).isalnum():
             table[cp] = True
     return table
-
-
-def codepoints(text: str) -> np.ndarray:
-    """The text's code points as uint32, without a Python loop."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def content_codepoints(text: str) -> np.ndarray:

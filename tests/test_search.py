@@ -11,6 +11,7 @@ import opencc
 import pytest
 
 from wiretrace import Archive
+from wiretrace.errors import ArchiveError
 from wiretrace.ingest import offsets_bytes
 from wiretrace.normalize import matching_form, title_form
 
@@ -151,6 +152,11 @@ def test_archive_of_schema_4_gets_the_new_index(tmp_path):
         PRAGMA user_version = 4;
     """)
     con.close()
+
+    # a reader (the web UI) cannot upgrade: it says so and leaves the archive as it was
+    with pytest.raises(ArchiveError, match=r"a.db needs a schema upgrade; open it read-write once"):
+        Archive(db, readonly=True)
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == 4
 
     upgraded = Archive(db)
     assert upgraded.schema_version == 5

@@ -38,3 +38,15 @@ def test_blocks_equal_difflib_on_reprinted_sentences():
     for a, b in pairs:
         assert matching_blocks(a, b) == difflib_blocks(a, b), (a, b)
     assert matching_blocks("同一句话", "同一句话") == [(0, 0, 4)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(ALPHABET, min_size=1, max_size=30), st.text(ALPHABET, max_size=20),
+       st.text(ALPHABET, max_size=20), st.booleans())
+def test_blocks_equal_difflib_when_one_sentence_holds_the_other(inner, before, after, swap):
+    # a sentence kept whole, or inside a longer one (most aligned pairs of reprints): one
+    # block, at the short one's first occurrence when it repeats (difflib's earliest on ties)
+    a, b = inner, before + inner + after
+    if swap:
+        a, b = b, a
+    assert matching_blocks(a, b) == difflib_blocks(a, b)

@@ -30,6 +30,14 @@ def _in(ks_i, ks_j, i, j):  # pragma: no cover - compiled
 
 
 @jit
+def _all_matched(matched, start, end):  # pragma: no cover - compiled
+    for k in range(start, end):
+        if not matched[k]:
+            return False
+    return True
+
+
+@jit
 def _keep(i, j, ma, mb, matched_a, matched_b, kept_i, kept_j, starts):  # pragma: no cover - compiled
     """Keep pair (i, j), whose matched characters are those of ``ma``/``mb`` past ``starts[-1]``."""
     for u in range(starts[-1], len(ma)):
@@ -102,12 +110,14 @@ def pick(ca, bounds_a, cb, bounds_b, order_i, order_j, min_block, min_match, max
                 nj = j + 1
             if not (0 <= ni < n_a and 0 <= nj < n_b) or _in(kept_i, kept_j, ni, nj):
                 continue
+            # in a reprint most neighbours are matched whole: tell that without building arrays
+            if _all_matched(matched_a, bounds_a[ni], bounds_a[ni + 1]) or \
+                    _all_matched(matched_b, bounds_b[nj], bounds_b[nj + 1]):
+                continue
             pa = np.arange(bounds_a[ni], bounds_a[ni + 1])
             pa = pa[~matched_a[pa]]
             pb = np.arange(bounds_b[nj], bounds_b[nj + 1])
             pb = pb[~matched_b[pb]]
-            if len(pa) == 0 or len(pb) == 0:
-                continue
             for x, y, size in blocks(ca[pa], cb[pb]):
                 if size >= neighbour_block:
                     for k in range(size):

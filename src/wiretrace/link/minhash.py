@@ -111,6 +111,9 @@ def _minhash_numpy(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 if _numba is not None:
 
+    # the same finaliser compiled, for one hash at a time inside the kernel below
+    _mix64_compiled = _numba.njit(cache=True, nogil=True)(_mix64)
+
     @_numba.njit(cache=True, nogil=True)
     def _gram_hashes_numba(cps, n):  # pragma: no cover - compiled; same as gram_hashes' numpy path
         m = max(cps.shape[0] - n + 1, 1)
@@ -121,11 +124,7 @@ if _numba is not None:
             h = np.uint64(0)
             for j in range(k):
                 h = h * mult + np.uint64(cps[s + j]) + np.uint64(1)
-            h = h ^ (h >> np.uint64(30))  # _mix64
-            h = h * np.uint64(0xBF58476D1CE4E5B9)
-            h = h ^ (h >> np.uint64(27))
-            h = h * np.uint64(0x94D049BB133111EB)
-            out[s] = h ^ (h >> np.uint64(31))
+            out[s] = _mix64_compiled(h)
         return out
 
     @_numba.njit(cache=True, nogil=True)

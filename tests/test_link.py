@@ -20,8 +20,6 @@ from wiretrace.link import (
     clusters,
     jaccard_estimate,
     keys,
-    keys_from_bytes,
-    keys_to_bytes,
     relate,
     signature,
     signature_from_bytes,
@@ -295,8 +293,7 @@ def test_signature_paths_and_bytes_round_trip():
     assert s.dtype == np.uint32 and s.shape == (minhash.NUM_PERM,)
     assert np.array_equal(s, signature(t, use_numba=False))
     assert np.array_equal(signature_from_bytes(signature_to_bytes(s)), s)
-    k = keys(t)
-    assert k.dtype == np.int64 and np.array_equal(keys_from_bytes(keys_to_bytes(k)), k)
+    assert keys(t).dtype == np.int64
     # punctuation and paragraph breaks do not change a signature; a changed word does
     assert np.array_equal(signature(t.replace("\n", "").replace(",", "，")), s)
     assert not np.array_equal(signature(t.replace("网络", "网路")), s)

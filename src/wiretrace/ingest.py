@@ -171,8 +171,8 @@ def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: i
             results = running.results()
             # the workers extract the next window while this process stores this one
             running = ahead(k + 1) if k + 1 < len(windows) else None
-            for cap, (article, text, offsets, title_form) in zip(window, results):
-                archive.put_article(article, text, offsets, hashes.get(cap.outlet_key), title_form)
+            for cap, (article, text, offsets, title_match) in zip(window, results):
+                archive.put_article(article, text, offsets, hashes.get(cap.outlet_key), title_match)
                 progress.advance()
             archive.checkpoint()
     return len(todo)

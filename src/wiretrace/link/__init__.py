@@ -19,8 +19,6 @@ from .lsh import (
     band_keys,
     candidates,
     keys,
-    keys_from_bytes,
-    keys_to_bytes,
     signature_and_keys,
 )
 from .minhash import jaccard_estimate, signature, signature_from_bytes, signature_to_bytes
@@ -29,7 +27,7 @@ from .relations import REPRINT_TYPES, by_shares, classify, orient
 __all__ = [
     "Alignment", "LinkError", "REPRINT_TYPES", "align", "band_keys", "by_shares",
     "candidates", "classify", "cluster_id", "clusters", "jaccard_estimate", "keys",
-    "keys_from_bytes", "keys_to_bytes", "orient", "relate", "signature", "signature_and_keys",
+    "orient", "relate", "signature", "signature_and_keys",
     "signature_from_bytes", "signature_to_bytes", "split_sentences",
 ]
 

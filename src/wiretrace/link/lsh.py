@@ -143,20 +143,6 @@ def signature_and_keys(text: str) -> tuple[np.ndarray, np.ndarray]:
     return sig, unique(np.concatenate([band_keys(sig), _anchors(cps)]))
 
 
-def is_anchor(key: int) -> bool:
-    return bool(key & 1)
-
-
-def keys_to_bytes(k: np.ndarray) -> bytes:
-    return np.asarray(k, dtype="<i8").tobytes()
-
-
-def keys_from_bytes(data: bytes) -> np.ndarray:
-    if len(data) % 8:
-        raise LinkError(f"keys are a whole number of int64 values; got {len(data)} bytes")
-    return np.frombuffer(data, dtype="<i8").astype(np.int64)
-
-
 def _pairs_with_new(starts: np.ndarray, sizes: np.ndarray, docs: np.ndarray, n_new: int) -> tuple[np.ndarray, np.ndarray]:
     """The (x, y) doc pairs within each group of the key-sorted ``docs`` array that hold at
     least one new doc (< ``n_new``), vectorised; x < y, as docs ascend within a group.

@@ -28,7 +28,7 @@ import logging
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -296,6 +296,3 @@ def _score(a: StoryDoc, b: StoryDoc, index: EventIndex, cos: float) -> float:
         z -= W_SAME_OUTLET
     return round(1.0 / (1.0 + math.exp(-z)), 6)
 
-
-def pair_scores(index: EventIndex, pairs: Sequence[tuple[str, str]]) -> list[float]:
-    return [event_score(index.docs[a], index.docs[b], index) for a, b in pairs]

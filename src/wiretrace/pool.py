@@ -21,6 +21,11 @@ from typing import Any
 # a second to a second) costs more than it saves.
 PARALLEL_MIN = 400
 
+# Items a worker gets at a time. The pool keeps only a few tasks queued ahead of the workers,
+# refilled by a thread of the calling process: for items of a few milliseconds, larger chunks
+# (``start``'s ``chunk``) keep the workers from running dry while that process is busy.
+CHUNK = 16
+
 
 class Workers:
     """``jobs`` worker processes for a stage with ``n_items`` to do (none when it does not pay),
@@ -36,14 +41,15 @@ class Workers:
         """``fn`` over ``items`` in the workers, in order; ``inline`` (default ``fn``) here."""
         return self.start(fn, items, inline).results()
 
-    def start(self, fn: Callable, items: Sequence, inline: Callable | None = None) -> "Started":
-        """Hand ``fn`` over ``items`` to the workers now and return at once: the caller does
-        its own work meanwhile and collects with ``results()``. Work started later queues
-        behind this. Without workers, the items are done here when collected."""
+    def start(self, fn: Callable, items: Sequence, inline: Callable | None = None, chunk: int = CHUNK) -> "Started":
+        """Hand ``fn`` over ``items`` to the workers now, ``chunk`` items to a task, and return
+        at once: the caller does its own work meanwhile and collects with ``results()``. Work
+        started later queues behind this. Without workers, the items are done here when
+        collected."""
         started = None
         if self.pool is not None:
             try:
-                started = self.pool.map(fn, items, chunksize=16)  # submits every chunk now
+                started = self.pool.map(fn, items, chunksize=chunk)  # submits every chunk now
             except BrokenProcessPool:
                 self._broken()
         return Started(self, items, inline or fn, started)

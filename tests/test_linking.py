@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from wiretrace import Archive
+from wiretrace.archive import MIGRATIONS
 
 from conftest import EXAMPLES
 
@@ -273,7 +274,7 @@ def test_version_3_archive_upgrades_its_index(tmp_path, corpus, monkeypatch):
 
     monkeypatch.setattr(postings, "MAX_SEGMENT", 200 * 7)
     upgraded = Archive(tmp_path / "a.db")
-    assert upgraded.schema_version == 5
+    assert upgraded.schema_version == len(MIGRATIONS)
     n_linked = upgraded.db.execute("SELECT count(*) FROM linked").fetchone()[0]
     assert upgraded.db.execute("SELECT count(*) FROM link_segment").fetchone()[0] == -(-n_linked // 7)
     assert _index_on_disk(upgraded) == index

@@ -11,6 +11,7 @@ import opencc
 import pytest
 
 from wiretrace import Archive
+from wiretrace.archive import MIGRATIONS
 from wiretrace.errors import ArchiveError
 from wiretrace.ingest import offsets_bytes
 from wiretrace.normalize import matching_form, title_form
@@ -47,6 +48,18 @@ def _split_trigrams(text: str, rng: random.Random) -> list[str]:
                 out.append(word)
     rng.shuffle(out)
     return out
+
+
+def _automerge(archive: Archive) -> int:
+    """How many segments the index merges at a time (FTS5 keeps only non-default settings)."""
+    row = archive.db.execute("SELECT v FROM search_config WHERE k = 'automerge'").fetchone()
+    return 4 if row is None else int(row[0])
+
+
+def test_index_merges_sixteen_segments_at_a_time(examples):
+    # schema 6: inserting into the index is most of ingest's writer time at scale, and
+    # merging is its part that grows
+    assert _automerge(examples) == 16
 
 
 def _index_is_exact(archive: Archive) -> None:
@@ -159,7 +172,8 @@ def test_archive_of_schema_4_gets_the_new_index(tmp_path):
     assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == 4
 
     upgraded = Archive(db)
-    assert upgraded.schema_version == 5
+    assert upgraded.schema_version == len(MIGRATIONS)
+    assert _automerge(upgraded) == 16
     _index_is_exact(upgraded)
     n = upgraded.db.execute("SELECT count(*) FROM article").fetchone()[0]
     assert upgraded.db.execute("SELECT count(*) FROM search_doc WHERE title != ''").fetchone()[0] == n

@@ -43,7 +43,7 @@ def rows(result: dict, a: Article, b: Article) -> list[tuple]:
     return [row for _, row in items]
 
 
-def inline(body: str, norm, span, other_norm, other_span) -> tuple[list[str], list[str]]:
+def inline(norm, span, other_norm, other_span) -> tuple[list[str], list[str]]:
     """A label for every character of both sides of a passage. Compared through
     the matching forms, so a traditional and a simplified rendering of one
     sentence show as kept."""
@@ -90,7 +90,7 @@ def painted(result: dict, a: Article, b: Article, a_norm=None, b_norm=None) -> l
     out = []
     for label, left, right, a_span, b_span in rows(result, a, b):
         if label == "changed" and a_norm is not None and b_norm is not None:
-            la, lb = inline(a.body, a_norm, a_span, b_norm, b_span)
+            la, lb = inline(a_norm, a_span, b_norm, b_span)
             out.append({"label": label, "a": runs(left, la), "b": runs(right, lb)})
         else:
             out.append({"label": label, "a": [(left, label)] if left else [], "b": [(right, label)] if right else []})

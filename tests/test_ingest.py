@@ -240,3 +240,36 @@ def test_worker_processes_give_the_same_articles_as_one(tmp_path, corpus, monkey
               "ORDER BY d.article")
     assert one.db.execute(search).fetchall() == two.db.execute(search).fetchall()
     assert sum(1 for row in two.db.execute(search) if row[1]) > len(names) // 2
+    # read again by the workers: every capture found stored, nothing stored twice
+    again = two.ingest(paths, jobs=2, link=False)
+    assert (again.unchanged, again.ingested, again.updated) == (len(names), 0, 0)
+    assert two.db.execute("SELECT count(*) FROM capture").fetchone()[0] == len(names)
+
+
+def test_a_reader_that_fails_mid_run_loses_and_duplicates_nothing(tmp_path, monkeypatch):
+    """A reader that fails (here in this process: few inputs) stops the run; the batch it
+    interrupted is rolled back, and a re-run stores every capture once."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k in range(6):
+        (folder / f"post{k}.txt").write_text(f"標題{k}\n\n第{k}篇文章的內容，完整而且不同。\n", encoding="utf-8")
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(folder / "post0.txt")])
+    real = ingest_module.read_path
+
+    def failing(path, *args, **kwargs):
+        if path.endswith("post4.txt"):
+            raise RuntimeError("reader bug")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "read_path", failing)
+    with pytest.raises(RuntimeError, match="reader bug"):
+        archive.ingest([str(folder)])
+    sources = [r[0] for r in archive.db.execute("SELECT source FROM capture")]
+    assert [Path(s).name for s in sources] == ["post0.txt"]  # the interrupted batch rolled back
+
+    monkeypatch.setattr(ingest_module, "read_path", real)
+    summary = archive.ingest([str(folder)])
+    assert (summary.ingested, summary.unchanged) == (5, 1)
+    sources = sorted(Path(r[0]).name for r in archive.db.execute("SELECT source FROM capture"))
+    assert sources == [f"post{k}.txt" for k in range(6)]

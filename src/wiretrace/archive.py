@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -281,6 +281,33 @@ def meta_json(meta: dict[str, Any]) -> str:
 
 def warnings_json(warnings: Iterable[str]) -> str:
     return json.dumps(list(warnings), ensure_ascii=False)
+
+
+class CaptureRow(NamedTuple):
+    """A capture as the archive stores it: raw bytes and content compressed, meta as JSON."""
+
+    id: str
+    source: str
+    sha256: str
+    size: int  # of the raw bytes
+    data: bytes  # the raw bytes, zlib
+    format: str
+    encoding: str
+    content_type: str
+    content: bytes  # the decoded content, UTF-8 and zlib
+    meta: str
+    warnings: str
+    outlet_key: str | None
+
+
+def capture_row(doc: RawDocument, capture_id: str, outlet_key: str | None) -> CaptureRow:
+    """A capture made ready to store: pure, so ingest's workers make it (the two
+    compressions are most of storing a capture) and the archive only inserts it."""
+    return CaptureRow(
+        capture_id, doc.source, doc.sha256, len(doc.data), zlib.compress(doc.data, 6), doc.format,
+        doc.encoding, doc.content_type, zlib.compress(doc.content.encode("utf-8"), 6),
+        meta_json(doc.meta), warnings_json(doc.warnings), outlet_key,
+    )
 
 
 def stored_document(
@@ -600,30 +627,37 @@ class Archive:
     def add_capture(self, doc: RawDocument, capture_id: str, outlet_key: str | None) -> str:
         """Store one capture (inside the caller's transaction). Returns what it was:
         'ingested' (a new source), 'updated' (a new version) or 'unchanged'."""
-        sha = doc.sha256
-        status = self.known(doc.source, sha)
+        status = self.known(doc.source, doc.sha256)
+        if status == "unchanged":
+            return status  # not compressed for nothing
+        return self._insert_capture(capture_row(doc, capture_id, outlet_key), status)
+
+    def put_capture(self, row: "CaptureRow") -> str:
+        """``add_capture`` for a capture already made a row (``capture_row``, in a worker)."""
+        status = self.known(row.source, row.sha256)
         if status == "unchanged":
             return status
+        return self._insert_capture(row, status)
+
+    def _insert_capture(self, row: "CaptureRow", status: str | None) -> str:
         previous = None
         if status == "updated":
             prev = self.db.execute(
-                "SELECT id FROM capture WHERE source = ? AND current = 1", (doc.source,)
+                "SELECT id FROM capture WHERE source = ? AND current = 1", (row.source,)
             ).fetchone()
             previous = prev["id"] if prev else None
-            self.db.execute("UPDATE capture SET current = 0 WHERE source = ?", (doc.source,))
+            self.db.execute("UPDATE capture SET current = 0 WHERE source = ?", (row.source,))
         self.db.execute(
             "INSERT OR IGNORE INTO blob (sha256, size, data) VALUES (?, ?, ?)",
-            (sha, len(doc.data), zlib.compress(doc.data, 6)),
+            (row.sha256, row.size, row.data),
         )
         self.db.execute(
             "INSERT INTO capture (id, source, sha256, format, encoding, content_type, content, "
             "meta, warnings, outlet_key, ingested_at, previous, current) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
             (
-                capture_id, doc.source, sha, doc.format, doc.encoding, doc.content_type,
-                zlib.compress(doc.content.encode("utf-8"), 6),
-                meta_json(doc.meta), warnings_json(doc.warnings),
-                outlet_key, now_iso(), previous,
+                row.id, row.source, row.sha256, row.format, row.encoding, row.content_type,
+                row.content, row.meta, row.warnings, row.outlet_key, now_iso(), previous,
             ),
         )
         return "ingested" if status is None else "updated"

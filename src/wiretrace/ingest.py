@@ -4,7 +4,8 @@ Three passes, each resumable, so that a run killed at any moment (SIGKILL
 included) and run again ends with the same archive as a run never interrupted:
 
 1. store: every capture read from the inputs is stored with its raw bytes, in
-   transactions of ``BATCH`` captures. A re-run finds (source, sha256) already
+   transactions of ``BATCH`` captures; worker processes read, parse and compress
+   the inputs, and this process inserts what they made. A re-run finds (source, sha256) already
    stored and skips it; a changed file becomes a new version of its source.
 2. extract: each outlet's template (its chrome, learnt from repetition) is
    learnt from a sample of that outlet's captures chosen by id, not by ingest
@@ -19,15 +20,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from wiretrace.archive import Archive
+from wiretrace.archive import Archive, capture_row
 from wiretrace.extract import Template, extract, learn_template, template_key
 from wiretrace.model import Reject, article_id
 from wiretrace.normalize import matching_form, title_form
-from wiretrace.pool import Workers
+from wiretrace.pool import PARALLEL_MIN, Workers
 from wiretrace.progress import Progress, Quiet
 from wiretrace.readers import STDIN_SOURCE, ReadOptions, expand, read_path
 
@@ -45,6 +46,19 @@ BATCH = 500
 TEMPLATE_SAMPLE = 500
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+# The store pass reads its inputs in windows of about this many bytes (or files): two windows in
+# flight (one read by the workers, one being stored) hold little memory, and a window is tens of
+# milliseconds of work, far more than handing it over costs.
+WINDOW_BYTES = 8 << 20
+WINDOW_FILES = 256
+
+# Below this much input (and PARALLEL_MIN files) the store pass reads in this process: a capture
+# is ~0.4 ms to store, so starting the workers (about a second) must be paid by thousands.
+PARALLEL_BYTES = 32 << 20
+
+# What ``_read_file`` says of a capture stored already.
+UNCHANGED = "unchanged"
 
 
 
@@ -88,7 +102,7 @@ def ingest(
     """Ingest captures from files, folders, globs, archives or '-' (stdin)."""
     progress = progress or Quiet()
     summary = IngestSummary()
-    store(archive, paths, summary, ReadOptions(max_bytes=max_bytes), stdin, progress)
+    store(archive, paths, summary, ReadOptions(max_bytes=max_bytes), stdin, progress, jobs)
     summary.extracted = refresh_articles(archive, progress, jobs)
     if link:
         from wiretrace.linking import link_archive
@@ -108,33 +122,107 @@ def store(
     options: ReadOptions,
     stdin: BinaryIO | None,
     progress: Progress,
+    jobs: int | None = None,
 ) -> None:
-    """Pass 1: read every input and store its captures and rejects."""
+    """Pass 1: read every input and store its captures and rejects.
+
+    Reading, parsing and compressing a capture is three quarters of storing it, so worker
+    processes do that (``_read_file``) and hand this process, the only writer, rows to insert;
+    they read the next window of files while this one is stored. Standard input is read here."""
     # The archive's own files are never captures, even when it sits in the
     # folder being ingested (`wiretrace ingest .` with the default ./wiretrace.db).
     own = {os.path.abspath(str(archive.path)) + suffix for suffix in ("", "-wal", "-shm", "-journal")}
     files = [f for f in expand(paths, stdin=stdin) if isinstance(f, Reject) or f not in own]
+    sizes = [_size(f) for f in files]
+    parallel = len(files) >= PARALLEL_MIN or sum(sizes) >= PARALLEL_BYTES
+    windows = list(_windows(files, sizes))
     progress.start("reading", len(files))
     pending = 0
-    with archive.transaction():
-        for item in files:
-            if isinstance(item, Reject):
-                _reject(archive, summary, item)
-            else:
+    with Workers(jobs if parallel else 1, None, _init_reader, (str(archive.path), options)) as workers, \
+            archive.transaction():
+
+        def ahead(k: int):
+            return workers.start(_read_file, [f for f in windows[k] if _in_worker(f)], chunk=1,
+                                 inline=lambda path: _read_file(path, archive, options))
+
+        running = ahead(0) if windows else None
+        for k, window in enumerate(windows):
+            results = iter(running.results())
+            running = ahead(k + 1) if k + 1 < len(windows) else None
+            for item in window:
+                if isinstance(item, Reject):
+                    _reject(archive, summary, item)
+                    progress.advance()
+                    continue
+                entries = next(results) if _in_worker(item) else _read_file(item, archive, options, stdin)
                 rejected: set[str] = set()
-                for doc in read_path(item, options, stdin=stdin):
-                    if isinstance(doc, Reject):
-                        _reject(archive, summary, doc)
-                        rejected.add(doc.source)
+                for entry in entries:
+                    if isinstance(entry, Reject):
+                        _reject(archive, summary, entry)
+                        rejected.add(entry.source)
                         continue
-                    status = archive.add_capture(doc, article_id(doc.source, doc.sha256), template_key(doc))
+                    status = UNCHANGED if entry == UNCHANGED else archive.put_capture(entry)
                     setattr(summary, status, getattr(summary, status) + 1)
                     pending += 1
                 archive.clear_rejects(STDIN_SOURCE if item == "-" else item, rejected)
-            progress.advance()
-            if pending >= BATCH:
-                archive.checkpoint()
-                pending = 0
+                progress.advance()
+                if pending >= BATCH:
+                    archive.checkpoint()
+                    pending = 0
+
+
+# What a reading worker reads with (set once by ``_init_reader``): the archive, read-only, to
+# skip compressing captures stored already, and the read options.
+_READER: dict[str, Any] = {}
+
+
+def _init_reader(archive_path: str, options: ReadOptions) -> None:
+    _READER["archive"] = Archive(archive_path, readonly=True)
+    _READER["options"] = options
+
+
+def _read_file(path: str, archive: Archive | None = None, options: ReadOptions | None = None,
+               stdin: BinaryIO | None = None) -> list:
+    """Every capture of one input as a row to store (``capture_row``), ``UNCHANGED`` when
+    that exact capture is stored already, or a Reject."""
+    archive = archive or _READER["archive"]
+    options = options or _READER["options"]
+    entries: list = []
+    for doc in read_path(path, options, stdin=stdin):
+        if isinstance(doc, Reject):
+            entries.append(doc)
+        elif archive.known(doc.source, doc.sha256) == UNCHANGED:  # committed, so it stays true
+            entries.append(UNCHANGED)
+        else:
+            entries.append(capture_row(doc, article_id(doc.source, doc.sha256), template_key(doc)))
+    return entries
+
+
+def _in_worker(item: str | Reject) -> bool:
+    return not isinstance(item, Reject) and item != "-"
+
+
+def _size(item: str | Reject) -> int:
+    if not _in_worker(item):
+        return 0
+    try:
+        return os.path.getsize(item)
+    except OSError:
+        return 0  # the reader says why
+
+
+def _windows(files: list, sizes: list[int]) -> Iterator[list]:
+    """Files in windows of about WINDOW_BYTES (at most WINDOW_FILES files)."""
+    window: list = []
+    total = 0
+    for item, size in zip(files, sizes):
+        window.append(item)
+        total += size
+        if total >= WINDOW_BYTES or len(window) >= WINDOW_FILES:
+            yield window
+            window, total = [], 0
+    if window:
+        yield window
 
 
 def _reject(archive: Archive, summary: IngestSummary, reject: Reject) -> None:

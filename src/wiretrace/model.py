@@ -12,6 +12,7 @@ stores them. Field names here are the names used in JSON, SQL and the CLI.
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 from dataclasses import dataclass, field, asdict
 from typing import Any, NamedTuple
 
@@ -40,7 +41,7 @@ class RawDocument:
     #   front_matter (the raw YAML mapping), fields (the raw JSON object).
     warnings: tuple[str, ...] = ()
 
-    @property
+    @cached_property  # its id and its blob both need it; ingest computes it in the reading thread
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 

@@ -33,9 +33,12 @@ class Workers:
     ``if __name__ == "__main__":`` guard makes every worker re-run the script and crash, and
     that must cost speed, not the run."""
 
-    def __init__(self, jobs: int | None, n_items: int, initializer: Callable | None = None, initargs: tuple = ()):
+    def __init__(self, jobs: int | None, n_items: int | None, initializer: Callable | None = None,
+                 initargs: tuple = ()):
+        """``n_items`` None: the caller judged that workers pay (``jobs`` 1 says they do not)."""
         jobs = jobs or os.cpu_count() or 1
-        self.pool = process_pool(jobs, initializer, initargs) if jobs > 1 and n_items >= PARALLEL_MIN else None
+        worth = n_items is None or n_items >= PARALLEL_MIN
+        self.pool = process_pool(jobs, initializer, initargs) if jobs > 1 and worth else None
 
     def map(self, fn: Callable, items: Sequence, inline: Callable | None = None) -> list[Any]:
         """``fn`` over ``items`` in the workers, in order; ``inline`` (default ``fn``) here."""

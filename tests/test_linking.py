@@ -266,6 +266,7 @@ def test_version_3_archive_upgrades_its_index(tmp_path, corpus, monkeypatch):
         -- and version 3's search index (version 5 replaced it)
         DROP TABLE search; DROP VIEW search_text; ALTER TABLE search_doc DROP COLUMN title;
         CREATE VIRTUAL TABLE search USING fts5(title, body, tokenize='trigram');
+        DROP TABLE link_keys;  -- version 7's
         PRAGMA user_version = 3;
     """)
     con.close()
@@ -327,3 +328,42 @@ def test_linking_with_nothing_new_does_not_load_the_index(tmp_path, seeds, monke
     monkeypatch.setattr(LinkStore, "postings", no_index)
     summary = link_archive(archive)
     assert (summary.linked, summary.candidates, summary.clusters) == (0, 0, 1)
+
+
+def test_keys_made_at_extraction_are_used_once_and_equal_linkings_own(tmp_path, corpus):
+    """Extraction leaves each new article's signature and keys for linking, which takes them
+    and clears them; an archive from before (schema 6, none left) links the same."""
+    import sqlite3
+
+    from wiretrace.ingest import offsets_bytes
+    from wiretrace.linking import keys_of, link_archive
+
+    folder = _posts(tmp_path, corpus, ("2021-01-05",), step=3)
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(folder)], link=False)
+    waiting = {r[0]: (r[1], r[2]) for r in archive.db.execute("SELECT article, signature, keys FROM link_keys")}
+    ids = [a.id for a in archive.articles()]
+    assert sorted(waiting) == sorted(ids)
+    assert all(waiting[i] == keys_of(archive.matching_text(i)) for i in ids)
+    link_archive(archive, jobs=1)
+    assert archive.db.execute("SELECT count(*) FROM link_keys").fetchone()[0] == 0
+    linked = _snapshot(archive)
+    assert linked[0], "the day's posts hold reprints"
+    # extracted again: the same text keeps no keys (its own are in the index), another does
+    article, norm = archive.article(ids[0]), archive.normalized(ids[0])
+    for text, kept in ((norm.text, 0), (norm.text + "又", 1)):
+        with archive.transaction():
+            archive.put_article(article, text, offsets_bytes(list(norm.offsets) + [len(article.body)]),
+                                None, link_keys=keys_of(text))
+        assert archive.db.execute("SELECT count(*) FROM link_keys").fetchone()[0] == kept
+
+    old = Archive(tmp_path / "old.db")
+    old.ingest([str(folder)], link=False)
+    old.close()
+    con = sqlite3.connect(tmp_path / "old.db")
+    con.executescript("DROP TABLE link_keys; PRAGMA user_version = 6;")
+    con.close()
+    old = Archive(tmp_path / "old.db")
+    assert old.db.execute("SELECT count(*) FROM link_keys").fetchone()[0] == 0
+    link_archive(old, jobs=1)
+    assert _snapshot(old) == linked

@@ -213,6 +213,17 @@ MIGRATIONS: list[str] = [
     """
     INSERT INTO search (search, rank) VALUES ('automerge', 16);
     """,
+    # 6 -> 7: an article's MinHash signature and LSH keys are made where it is extracted (the
+    # workers have its matching form in hand and time to spare: the writer is the limit of
+    # that pass) and wait here until it is linked. Linking had to read every new article again
+    # and hash it: 255 s of a 1M link, the article table being 4x the page cache there.
+    """
+    CREATE TABLE link_keys (
+        article TEXT PRIMARY KEY REFERENCES article(id),
+        signature BLOB NOT NULL,           -- as linked.signature
+        keys BLOB NOT NULL                 -- int64 little-endian, ascending: band and anchor keys
+    );
+    """,
 ]
 
 # Steps that need Python after their SQL (in the same transaction): filling
@@ -748,11 +759,13 @@ class Archive:
 
     def put_article(
         self, article: Article, normalized: str, offsets: bytes, template_hash: str | None,
-        title_form: str = "", *, replace: bool = True,
+        title_form: str = "", *, replace: bool = True, link_keys: tuple[bytes, bytes] | None = None,
     ) -> bool:
         """Store an article with its matching form (and its title's, for search);
         re-extraction replaces it. With ``replace=False`` an article already stored
-        is kept as it is (``wiretrace import``). Returns whether a row was written."""
+        is kept as it is (``wiretrace import``). ``link_keys``: its signature and LSH keys
+        (``wiretrace.linking.keys_of``), kept until it is linked. Returns whether a row was
+        written."""
         before = self.db.execute("SELECT normalized FROM article WHERE id = ?", (article.id,)).fetchone()
         if before is not None and not replace:
             return False
@@ -784,7 +797,13 @@ class Archive:
             ),
         )
         self._index_search(article.id, title_form, normalized)
+        if link_keys is not None and (before is None or before[0] != normalized or not self._linked(article.id)):
+            self.db.execute("INSERT OR REPLACE INTO link_keys (article, signature, keys) VALUES (?, ?, ?)",
+                            (article.id, *link_keys))
         return True
+
+    def _linked(self, article_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM linked WHERE article = ?", (article_id,)).fetchone() is not None
 
     def _index_search(self, article_id: str, title_form: str, body_form: str) -> None:
         """Index an article; ``body_form`` must be what its row's ``normalized`` holds."""
@@ -890,11 +909,19 @@ class LinkStore:
         self.db.executemany("INSERT INTO linked (article, signature, anchors) VALUES (?, ?, ?)",
                             zip(names, signatures, anchors))
         handles = [r[0] for r in self.db.execute("SELECT handle FROM linked WHERE handle > ? ORDER BY handle", (before,))]
+        self.db.executemany("DELETE FROM link_keys WHERE article = ?", ((name,) for name in names))  # used now
         new, dropped = index.add(handles, names, anchors, keys)
         for seg in dropped:
             self.db.execute("DELETE FROM link_segment WHERE id = ?", (seg.row,))
         for seg in new:
             self._write(seg)
+
+    def waiting_keys(self, ids: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
+        """The signature and keys made at extraction (``put_article``) of those of ``ids``
+        not linked yet, in one pass over the table (a row of ~2 KB an article)."""
+        wanted = set(ids)
+        rows = self.db.execute("SELECT article, signature, keys FROM link_keys")
+        return {r[0]: (r[1], r[2]) for r in rows if r[0] in wanted}
 
     def _sequence(self) -> int:
         """The largest handle ever given (AUTOINCREMENT's counter), 0 before the first."""

@@ -259,8 +259,9 @@ def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: i
             results = running.results()
             # the workers extract the next window while this process stores this one
             running = ahead(k + 1) if k + 1 < len(windows) else None
-            for cap, (article, text, offsets, title_match) in zip(window, results):
-                archive.put_article(article, text, offsets, hashes.get(cap.outlet_key), title_match)
+            for cap, (article, text, offsets, title_match, link_keys) in zip(window, results):
+                archive.put_article(article, text, offsets, hashes.get(cap.outlet_key), title_match,
+                                    link_keys=link_keys)
                 progress.advance()
             archive.checkpoint()
     return len(todo)
@@ -278,12 +279,16 @@ def _init_worker(templates_json: dict[str, str], archive_path: str) -> None:
 
 def _clean_stored(item: tuple[str, str | None], archive: Archive | None = None,
                   templates: dict | None = None) -> tuple:
-    """A stored capture to ``clean``'s result and its title's matching form (for search)."""
+    """A stored capture to ``clean``'s result, its title's matching form (for search) and its
+    signature and LSH keys (for linking: here the matching form is in hand, and the workers
+    of this pass have time to spare)."""
+    from wiretrace.linking import keys_of
+
     capture_id, key = item
     archive = archive or _WORKER["archive"]
     templates = templates if templates is not None else _WORKER["templates"]
     article, text, offsets = clean(templates.get(key), archive.document(capture_id))
-    return article, text, offsets, title_form(article.title)
+    return article, text, offsets, title_form(article.title), keys_of(text)
 
 
 def clean(template: Template | None, doc) -> tuple:

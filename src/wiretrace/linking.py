@@ -76,8 +76,12 @@ def link_archive(
     # Workers read the articles from the archive themselves (committed before linking);
     # a pair is a millisecond or so of alignment, so each core pays off from a few hundred.
     with Workers(jobs, len(new_ids), _open_worker_archive, (str(archive.path),)) as workers:
-        # every new article's keys first: the stop-key rule counts them all (``_Pending``)
-        keyed = dict(zip(new_ids, workers.map(_keys_in_worker, new_ids, inline=lambda i: _keys(archive, i))))
+        # every new article's keys first: the stop-key rule counts them all (``_Pending``). Most
+        # were made at extraction; the others (an older archive's, ``--rebuild``) are made here.
+        keyed = store.waiting_keys(new_ids)
+        missing = [i for i in new_ids if i not in keyed]
+        keyed.update(zip(missing, workers.map(_keys_in_worker, missing, inline=lambda i: _keys(archive, i))))
+        keyed = {i: (keyed[i][0], np.frombuffer(keyed[i][1], "<i8")) for i in new_ids}
         pending = _Pending([keys for _, keys in keyed.values()])
         if batches:  # the index loaded (and cleared of stale postings) once, before them
             with archive.transaction():
@@ -93,7 +97,7 @@ def link_archive(
         for k in range(len(batches)):
             batch, pairs, verifying = next_batch
             with archive.transaction():
-                store.add_keys((i, link.signature_to_bytes(sig), keys) for i, (sig, keys) in batch.items())
+                store.add_keys((i, sig, keys) for i, (sig, keys) in batch.items())
                 # While the workers verify this batch, find the next one's candidates and queue
                 # them (they need this batch's keys in the index, not its relations): the workers
                 # are not idle while this process looks keys up and stores relations.
@@ -111,8 +115,15 @@ def link_archive(
     return summary
 
 
-def _keys(archive: Archive, article_id: str) -> tuple:
-    return link.signature_and_keys(archive.matching_text(article_id))
+def keys_of(matching_text: str) -> tuple[bytes, bytes]:
+    """An article's MinHash signature and LSH keys, as the archive stores them (``linked``,
+    ``link_keys``): made by ingest's extraction workers, or here for articles without them."""
+    sig, keys = link.signature_and_keys(matching_text)
+    return link.signature_to_bytes(sig), np.asarray(keys, "<i8").tobytes()
+
+
+def _keys(archive: Archive, article_id: str) -> tuple[bytes, bytes]:
+    return keys_of(archive.matching_text(article_id))
 
 
 class _Pending:

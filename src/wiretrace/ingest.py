@@ -5,8 +5,9 @@ included) and run again ends with the same archive as a run never interrupted:
 
 1. store: every capture read from the inputs is stored with its raw bytes, in
    transactions of ``BATCH`` captures; worker processes read, parse and compress
-   the inputs, and this process inserts what they made. A re-run finds (source, sha256) already
-   stored and skips it; a changed file becomes a new version of its source.
+   the inputs, and this process inserts what they made. A re-run finds (source,
+   sha256) already stored and skips it; a changed file becomes a new version of
+   its source.
 2. extract: each outlet's template (its chrome, learnt from repetition) is
    learnt from a sample of that outlet's captures chosen by id, not by ingest
    order; every current capture without an article, or extracted with an older
@@ -282,7 +283,7 @@ def _clean_stored(item: tuple[str, str | None], archive: Archive | None = None,
     """A stored capture to ``clean``'s result, its title's matching form (for search) and its
     signature and LSH keys (for linking: here the matching form is in hand, and the workers
     of this pass have time to spare)."""
-    from wiretrace.linking import keys_of
+    from wiretrace.linking import keys_of  # here: importing linking loads numba, which most commands never need
 
     capture_id, key = item
     archive = archive or _WORKER["archive"]

@@ -41,7 +41,7 @@ class RawDocument:
     #   front_matter (the raw YAML mapping), fields (the raw JSON object).
     warnings: tuple[str, ...] = ()
 
-    @cached_property  # its id and its blob both need it; ingest computes it in the reading thread
+    @cached_property  # its id, the stored-already check and its blob all need it (ingest's reading workers)
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 

@@ -273,3 +273,33 @@ def test_a_reader_that_fails_mid_run_loses_and_duplicates_nothing(tmp_path, monk
     assert (summary.ingested, summary.unchanged) == (5, 1)
     sources = sorted(Path(r[0]).name for r in archive.db.execute("SELECT source FROM capture"))
     assert sources == [f"post{k}.txt" for k in range(6)]
+
+
+def test_reading_workers_reject_bad_input_as_this_process_does(tmp_path, monkeypatch):
+    """Bad inputs read by the store pass's workers get the same rejects, with their reasons,
+    as read here; and a worker does not compress a capture stored already."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text("好消息\n\n這是一篇正常的文章，內容完整。\n", encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "bad.json").write_text('{"title": "x", "content": ', encoding="utf-8")
+    (folder / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    here, there = Archive(tmp_path / "here.db"), Archive(tmp_path / "there.db")
+    here.ingest([str(folder)], jobs=1, link=False)
+    monkeypatch.setattr(ingest_module, "PARALLEL_MIN", 1)  # workers even for four files
+    there.ingest([str(folder)], jobs=2, link=False)
+    reasons = lambda a: sorted((Path(r.source).name, r.reason) for r in a.rejects())  # noqa: E731
+    assert len(reasons(there)) == 3 and reasons(there) == reasons(here)
+    assert [a.to_dict() for a in there.articles()] == [a.to_dict() for a in here.articles()]
+
+    options = ingest_module.ReadOptions()
+    assert ingest_module._read_file(str(folder / "good.txt"), there, options) == [ingest_module.UNCHANGED]
+
+
+def test_store_windows_are_bounded_by_bytes_and_by_files():
+    files = [f"f{k}" for k in range(10)]
+    big = ingest_module.WINDOW_BYTES // 2
+    assert [len(w) for w in ingest_module._windows(files, [big] * 10)] == [2, 2, 2, 2, 2]
+    many = [f"f{k}" for k in range(ingest_module.WINDOW_FILES + 3)]
+    assert [len(w) for w in ingest_module._windows(many, [1] * len(many))] == [ingest_module.WINDOW_FILES, 3]
+    assert [w for w in ingest_module._windows(files, [0] * 10)] == [files]

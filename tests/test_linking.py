@@ -356,6 +356,11 @@ def test_keys_made_at_extraction_are_used_once_and_equal_linkings_own(tmp_path, 
             archive.put_article(article, text, offsets_bytes(list(norm.offsets) + [len(article.body)]),
                                 None, link_keys=keys_of(text))
         assert archive.db.execute("SELECT count(*) FROM link_keys").fetchone()[0] == kept
+    # a third text whose keys go elsewhere (an ingest that links): the second text's row goes
+    with archive.transaction():
+        archive.put_article(article, norm.text + "又又", offsets_bytes(list(norm.offsets) + [len(article.body)] * 2),
+                            None)
+    assert archive.db.execute("SELECT count(*) FROM link_keys").fetchone()[0] == 0
 
     old = Archive(tmp_path / "old.db")
     old.ingest([str(folder)], link=False)
@@ -367,3 +372,32 @@ def test_keys_made_at_extraction_are_used_once_and_equal_linkings_own(tmp_path, 
     assert old.db.execute("SELECT count(*) FROM link_keys").fetchone()[0] == 0
     link_archive(old, jobs=1)
     assert _snapshot(old) == linked
+
+
+def test_an_ingest_that_links_hands_the_keys_over_without_storing_them(tmp_path, corpus, monkeypatch):
+    """The CLI's ingest links at once: the keys made at extraction reach linking in memory,
+    none stored and none made again, and the relations are those of ingesting, then linking."""
+    import wiretrace.linking as linking
+
+    folder = _posts(tmp_path, corpus, ("2021-01-05",), step=3)
+    apart = Archive(tmp_path / "apart.db")
+    apart.ingest([str(folder)], link=False)
+    linking.link_archive(apart, jobs=1)
+
+    handed_to_put = []
+    put_article = Archive.put_article
+
+    def spy(self, *args, **kwargs):
+        handed_to_put.append(kwargs.get("link_keys"))
+        return put_article(self, *args, **kwargs)
+
+    def made_again(*args):
+        raise AssertionError("linking made keys that extraction had made")
+
+    monkeypatch.setattr(Archive, "put_article", spy)
+    monkeypatch.setattr(linking, "_keys", made_again)
+    at_once = Archive(tmp_path / "at_once.db")
+    summary = at_once.ingest([str(folder)], jobs=1)
+    assert summary.link.linked == len(handed_to_put) > 0
+    assert all(keys is None for keys in handed_to_put)
+    assert _snapshot(at_once) == _snapshot(apart)

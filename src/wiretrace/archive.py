@@ -779,6 +779,7 @@ class Archive:
                 # its postings stay in the segments until compaction; its handle goes now
                 "DELETE FROM linked WHERE article = ?",
                 "DELETE FROM relation WHERE a = ?1 OR b = ?1", "DELETE FROM story_features WHERE article = ?",
+                "DELETE FROM link_keys WHERE article = ?",  # the old text's; the new ones may be kept elsewhere
             ):
                 self.db.execute(sql, (article.id,))
         self.db.execute(

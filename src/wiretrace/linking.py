@@ -55,9 +55,12 @@ class LinkSummary:
 
 def link_archive(
     archive: Archive, *, rebuild: bool = False, progress: Progress | None = None, jobs: int | None = None,
+    keys: dict | None = None,
 ) -> LinkSummary:
     """Link the articles not linked yet (all of them with ``rebuild``); candidate pairs are
-    verified in ``jobs`` processes (default every core).
+    verified in ``jobs`` processes (default every core). ``keys``: signatures and LSH keys
+    made for some of them already (id -> ``keys_of``'s pair; ingest hands over those made at
+    extraction), taken out of the dict as they are used.
 
     New articles are linked in batches of ``BATCH``, each batch's keys and
     relations committed together: a run killed at any moment leaves every
@@ -78,7 +81,10 @@ def link_archive(
     with Workers(jobs, len(new_ids), _open_worker_archive, (str(archive.path),)) as workers:
         # every new article's keys first: the stop-key rule counts them all (``_Pending``). Most
         # were made at extraction; the others (an older archive's, ``--rebuild``) are made here.
-        keyed = store.waiting_keys(new_ids)
+        handed = keys if keys is not None else {}
+        keyed = {i: handed.pop(i) for i in new_ids if i in handed}
+        handed.clear()  # the rest are of articles linked already (re-extracted with the same text)
+        keyed.update(store.waiting_keys(i for i in new_ids if i not in keyed))
         missing = [i for i in new_ids if i not in keyed]
         keyed.update(zip(missing, workers.map(_keys_in_worker, missing, inline=lambda i: _keys(archive, i))))
         keyed = {i: (keyed[i][0], np.frombuffer(keyed[i][1], "<i8")) for i in new_ids}

@@ -60,7 +60,7 @@ def link_archive(
     """Link the articles not linked yet (all of them with ``rebuild``); candidate pairs are
     verified in ``jobs`` processes (default every core). ``keys``: signatures and LSH keys
     made for some of them already (id -> ``keys_of``'s pair; ingest hands over those made at
-    extraction), taken out of the dict as they are used.
+    extraction); the dict is emptied as linking starts, its entries now held by the batches.
 
     New articles are linked in batches of ``BATCH``, each batch's keys and
     relations committed together: a run killed at any moment leaves every

@@ -83,6 +83,20 @@ def test_unknown_story_is_a_clear_error(seeds_db):
     assert out.returncode == 1 and "cluster id 'c'" in out.stderr
 
 
+def test_an_ingest_may_leave_stories_for_later(seeds_db, seeds, tmp_path):
+    """`stories=False` links but does not regroup; regrouping later gives the stories an
+    ingest that regroups gives."""
+    with Archive(tmp_path / "later.db") as archive:
+        summary = archive.ingest([str(seeds / SEED_FULL), str(seeds / SEED_SHORT)], stories=False)
+        assert summary.stories is None and "stories" not in summary.to_dict()
+        assert summary.link.relations == 1 and len(archive.clusters()) == 1
+        assert archive.stories() == []
+        assert archive.update_stories().scored == 2
+        later = archive.stories()
+    with Archive(seeds_db, readonly=True) as archive:
+        assert later == archive.stories() and len(later) == 1
+
+
 def test_report_is_self_contained_and_written_whole(seeds_db, tmp_path):
     with Archive(seeds_db, readonly=True) as archive:
         story_id = archive.stories()[0]["id"]

@@ -16,9 +16,9 @@ Prints tables, asserts nothing, and rewrites its own section of docs/BENCHMARKS.
 (2) speed: on the same texts, wiretrace (signatures + keys + candidates + verification) beside
     datasketch MinHash + MinHashLSH at the same shingles, permutations and threshold.
 (3) scale: a synthetic corpus (abridge, reorder, split, convert script, add chrome, change
-    numbers) of N articles written as captures, ingested into an archive and linked there (two
-    processes each, as `wiretrace ingest` runs); time and peak memory of both, and one core's
-    alignment rate.
+    numbers) of N articles written as captures, ingested into an archive and linked there in one
+    run on two processes, as `wiretrace ingest` does (stories left out); time of each pass, peak
+    memory, and one core's alignment rate.
 """
 
 from __future__ import annotations
@@ -342,16 +342,33 @@ def write_synthetic(texts: list[str], folder: Path, per_file: int = 1000) -> lis
     return files
 
 
-# The two stages as a user's run does them, each in a fresh process (so its memory is its own):
-# ingest without linking, then link, both on two processes.
-_INGEST = ("import glob, sys\nfrom wiretrace import Archive\n"
-           "Archive(sys.argv[1]).ingest(sorted(glob.glob(sys.argv[2] + '/*.jsonl')), link=False, jobs=2)")
-_LINK = ("import json, sys\nfrom wiretrace import Archive\nfrom wiretrace.linking import link_archive\n"
-         "print(json.dumps(link_archive(Archive(sys.argv[1]), jobs=2).to_dict()))")
+# The run a user's `wiretrace ingest` makes, in a fresh process (so its memory is its own): store,
+# extract and link on two processes, the keys made at extraction handed to the link in memory.
+# Stories are left out (stories=False): their event features take hours at 1M (docs/stories.md).
+# A progress object notes when each pass starts, which splits the one run into its passes.
+_INGEST = """
+import glob, json, sys, time
+from wiretrace import Archive
+
+class Passes:
+    def __init__(self):
+        self.t0, self.at = time.perf_counter(), {}
+    def start(self, label, total):
+        self.at[label] = time.perf_counter() - self.t0
+    def advance(self, n=1):
+        pass
+    def stop(self):
+        pass
+
+passes = Passes()
+files = sorted(glob.glob(sys.argv[2] + '/*.jsonl'))
+done = Archive(sys.argv[1]).ingest(files, stories=False, jobs=2, progress=passes)
+print(json.dumps({'at': passes.at, 'end': time.perf_counter() - passes.t0, 'link': done.link.to_dict()}))
+"""
 
 
 def _stage(code: str, *args: str) -> tuple[float, TreeMemory, str]:
-    """Run one stage in a child process: wall seconds, its peak memory, its stdout."""
+    """Run ``code`` in a child process: wall seconds, its peak memory, its stdout."""
     t0 = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
     with TreeMemory(child.pid) as mem:
@@ -363,19 +380,20 @@ def _stage(code: str, *args: str) -> tuple[float, TreeMemory, str]:
 
 def section_scale(docs, sizes, lines, keep: Path | None = None):
     """Per N: the synthetic corpus written as JSON Lines captures, ingested into an archive
-    and linked there, each stage in its own process as a user runs them (2 processes each),
-    timed with the peak memory of its process tree; and the alignment rate of one core on
-    2,000 sampled related pairs (the link stage verifies every candidate pair)."""
-    rows = [["N", "ingest s (articles/s)", "ingest peak RSS MB: main / all", "link s (articles/s)",
-             "link peak RSS MB: main / all", "candidate pairs", "relations", "link: pairs/s",
+    and linked there in one process as a user's `wiretrace ingest` (2 processes), timed pass by
+    pass with the peak memory of its process tree; and the alignment rate of one core on
+    2,000 sampled related pairs (the link verifies every candidate pair)."""
+    rows = [["N", "ingest and link s (articles/s)", "store s", "extract s", "link s",
+             "peak RSS MB: main / all", "candidate pairs", "relations", "link: pairs/s",
              "align pairs/s, 1 core", "archive MB"]]
     for n in sizes:
         with tempfile.TemporaryDirectory(dir=keep) as tmp:
             write_synthetic(synth(docs, n), Path(tmp) / "captures")
             db = str(Path(tmp) / "scale.db")
-            t_ingest, mem_ingest, _ = _stage(_INGEST, db, str(Path(tmp) / "captures"))
-            t_link, mem_link, out = _stage(_LINK, db)
+            t_run, mem, out = _stage(_INGEST, db, str(Path(tmp) / "captures"))
             got = json.loads(out.strip().splitlines()[-1])
+            at, link = got["at"], got["link"]
+            t_link = got["end"] - at["linking"]
             size = sum(f.stat().st_size for f in Path(tmp).glob("scale.db*"))
             archive = Archive(db)
             pairs = [(r["a"], r["b"]) for r in archive.db.execute("SELECT a, b FROM relation")]
@@ -389,17 +407,18 @@ def section_scale(docs, sizes, lines, keep: Path | None = None):
                 align(bodies[x], forms[x], bodies[y], forms[y])
             t_v = time.perf_counter() - t0
             archive.close()
-        mb = lambda m: f"{m.own / 2**20:,.0f} / {m.tree / 2**20:,.0f}"  # noqa: E731
-        rows.append([f"{n:,}", f"{t_ingest:.1f} ({n / t_ingest:,.0f})", mb(mem_ingest),
-                     f"{t_link:.1f} ({n / t_link:,.0f})", mb(mem_link), f"{got['candidates']:,}",
-                     f"{got['relations']:,}", f"{got['candidates'] / t_link:,.0f}",
+        rows.append([f"{n:,}", f"{t_run:.1f} ({n / t_run:,.0f})", f"{at['extracting'] - at['reading']:.1f}",
+                     f"{at['linking'] - at['extracting']:.1f}", f"{t_link:.1f}",
+                     f"{mem.own / 2**20:,.0f} / {mem.tree / 2**20:,.0f}", f"{link['candidates']:,}",
+                     f"{link['relations']:,}", f"{link['candidates'] / t_link:,.0f}",
                      f"{len(sample) / t_v:,.0f}" if sample else "-", f"{size / 2**20:,.0f}"])
         print(rows[-1], flush=True)
     lines += ["### Scale (synthetic corpus: new texts with the sample's reprint structure)", "",
-              "Each N: the captures (JSON Lines) ingested with `Archive.ingest(link=False, jobs=2)`, then "
-              "linked with `link_archive(jobs=2)`, each in a fresh process; peak RSS of that process "
-              "(main) and of it with its workers (all), sampled from /proc. The alignment column is one "
-              "core on 2,000 relations sampled from the result, each article split afresh.", "",
+              "Each N: the captures (JSON Lines) ingested and linked by one `Archive.ingest(jobs=2, "
+              "stories=False)` in a fresh process, as `wiretrace ingest` runs them but for the stories; "
+              "the passes timed from its progress reports (the total includes starting Python); peak RSS "
+              "of that process (main) and of it with its workers (all), sampled from /proc. The alignment "
+              "column is one core on 2,000 relations sampled from the result, each article split afresh.", "",
               *_table(rows), ""]
 
 
@@ -416,7 +435,7 @@ def _table(rows: list[list]) -> list[str]:
 
 def write_doc(head: list[str], lines: list[str], scale: list[str]) -> None:
     """Accuracy and speed go to the ``link`` section, scale to ``link-scale``: a scale run
-    (1M takes a quarter of an hour) must not wipe the accuracy tables, nor the reverse."""
+    (1M takes most of an hour) must not wipe the accuracy tables, nor the reverse."""
     if lines:
         write_section("link", "\n".join(["## Linking", "", *head, *lines]))
     if scale:

@@ -345,6 +345,17 @@ def test_cli_ingest_on_spark_then_import_and_list(spark, tmp_path, capsys):
     assert main(["ingest", str(EXAMPLES), "--master", "local[1]", "--db", str(db)]) == 2
 
 
+def test_an_ingest_on_spark_may_leave_stories_for_later(spark, tmp_path):
+    """`stories=False` on the Spark engine, as on the local one: linked, not regrouped."""
+    seeds = SEEDS if SEEDS.is_dir() else EXAMPLES
+    paths = [str(seeds / n) for n in ("000_e6308b167f0f33d2.txt", "001_d7cc57b77e33e5f1.txt")]
+    with Archive(tmp_path / "w.db") as archive:
+        summary = archive.ingest(paths, engine="spark", spark=spark, stories=False)
+        assert summary.stories is None and summary.link.relations == 1
+        assert archive.stories() == []
+        assert archive.update_stories().scored == 2 and len(archive.stories()) == 1
+
+
 # -- connected components -----------------------------------------------------------------------
 
 

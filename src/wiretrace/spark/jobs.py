@@ -169,11 +169,11 @@ def _write(folder: Path, schema, rows, chunk: int = 5_000) -> int:
 
 def ingest_archive(
     archive, paths: Iterable[str], *, master: str | None = None, out: str | None = None,
-    partitions: int | None = None, link: bool = True, max_bytes: int = DEFAULT_MAX_BYTES,
+    partitions: int | None = None, link: bool = True, stories: bool = True, max_bytes: int = DEFAULT_MAX_BYTES,
     spark=None, **_ignored: Any,
 ):
     """``Archive.ingest(engine="spark")``: the ingest job, imported into ``archive``.
-    Returns an IngestSummary like the local engine's."""
+    Returns an IngestSummary like the local engine's; ``stories=False`` as there."""
     from wiretrace.ingest import IngestSummary
     from wiretrace.linking import LinkSummary
     from wiretrace.model import Reject
@@ -196,7 +196,8 @@ def ingest_archive(
                                        relations=imported.relations, clusters=imported.clusters)
         # Stories run locally on what Spark linked (grouping needs the whole archive's idf):
         # the same stage as the local engine's ingest, so the CLI and web UI see stories.
-        summary.stories = archive.update_stories()
+        if stories:
+            summary.stories = archive.update_stories()
     return summary
 
 

@@ -20,7 +20,7 @@ def corpus() -> Path:
     return CORPUS
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def seeds() -> Path:
     if not SEEDS.is_dir():
         return EXAMPLES  # the repository carries copies of both seeds

@@ -30,7 +30,7 @@ from wiretrace.errors import FormatError  # noqa: E402
 from wiretrace.spark import ingest_job, link_job  # noqa: E402
 from wiretrace.spark.layout import MANIFEST  # noqa: E402
 
-from conftest import CORPUS, EXAMPLES, SEEDS  # noqa: E402
+from conftest import CORPUS, EXAMPLES  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -79,11 +79,10 @@ def relation_rows(archive: Archive) -> set[tuple]:
 
 
 @pytest.fixture(scope="module")
-def sample(spark, tmp_path_factory):
+def sample(spark, seeds, tmp_path_factory):
     """The corpus sample plus the seeds, ingested by both engines."""
     if not CORPUS.is_dir():
         pytest.skip(f"the corpus sample is not at {CORPUS}")
-    seeds = SEEDS if SEEDS.is_dir() else EXAMPLES
     paths = [str(p) for p in sorted(CORPUS.glob("2021-*"))]
     paths += [str(seeds / n) for n in ("000_e6308b167f0f33d2.txt", "001_d7cc57b77e33e5f1.txt")]
     tmp = tmp_path_factory.mktemp("sample")
@@ -345,9 +344,8 @@ def test_cli_ingest_on_spark_then_import_and_list(spark, tmp_path, capsys):
     assert main(["ingest", str(EXAMPLES), "--master", "local[1]", "--db", str(db)]) == 2
 
 
-def test_an_ingest_on_spark_may_leave_stories_for_later(spark, tmp_path):
+def test_an_ingest_on_spark_may_leave_stories_for_later(spark, seeds, tmp_path):
     """`stories=False` on the Spark engine, as on the local one: linked, not regrouped."""
-    seeds = SEEDS if SEEDS.is_dir() else EXAMPLES
     paths = [str(seeds / n) for n in ("000_e6308b167f0f33d2.txt", "001_d7cc57b77e33e5f1.txt")]
     with Archive(tmp_path / "w.db") as archive:
         summary = archive.ingest(paths, engine="spark", spark=spark, stories=False)

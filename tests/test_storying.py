@@ -15,7 +15,7 @@ import pytest
 from wiretrace import Archive
 from wiretrace.export import export
 
-from conftest import EXAMPLES, SEEDS
+from conftest import EXAMPLES
 
 SEED_FULL, SEED_SHORT = "000_e6308b167f0f33d2.txt", "001_d7cc57b77e33e5f1.txt"
 ARRESTS_RTHK = "2021-01-06-RTHK-53人發起或參與民主派初選-涉顛覆國家政權罪被捕.md"
@@ -40,11 +40,6 @@ def seeds_db(tmp_path_factory, seeds):
     with Archive(db) as archive:
         archive.ingest([str(seeds / SEED_FULL), str(seeds / SEED_SHORT)])
     return db
-
-
-@pytest.fixture(scope="module")
-def seeds():
-    return SEEDS if SEEDS.is_dir() else EXAMPLES  # the repository carries copies of both seeds
 
 
 def test_seeds_story_and_provenance_through_the_cli(seeds_db):

@@ -22,8 +22,6 @@ import pytest
 
 from wiretrace import Archive
 
-from conftest import EXAMPLES, SEEDS
-
 CHROMIUM = "/usr/bin/chromium"
 SEED_FULL, SEED_SHORT = "000_e6308b167f0f33d2.txt", "001_d7cc57b77e33e5f1.txt"
 RTHK_TRADITIONAL = "2021-01-06-RTHK-53人發起或參與民主派初選-涉顛覆國家政權罪被捕.md"
@@ -61,16 +59,12 @@ def server(db: Path):
         proc.wait(timeout=20)
 
 
-def seeds_dir() -> Path:
-    return SEEDS if SEEDS.is_dir() else EXAMPLES
-
-
 @pytest.fixture(scope="module")
-def full_db(corpus, tmp_path_factory):
+def full_db(corpus, seeds, tmp_path_factory):
     """The corpus sample and the seeds, as the browser test and the API tests see them."""
     db = tmp_path_factory.mktemp("web") / "full.db"
     with Archive(db) as archive:
-        archive.ingest([str(corpus), str(seeds_dir() / SEED_FULL), str(seeds_dir() / SEED_SHORT)])
+        archive.ingest([str(corpus), str(seeds / SEED_FULL), str(seeds / SEED_SHORT)])
     return db
 
 

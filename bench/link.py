@@ -349,16 +349,13 @@ def write_synthetic(texts: list[str], folder: Path, per_file: int = 1000) -> lis
 _INGEST = """
 import glob, json, sys, time
 from wiretrace import Archive
+from wiretrace.progress import Quiet
 
-class Passes:
+class Passes(Quiet):
     def __init__(self):
         self.t0, self.at = time.perf_counter(), {}
     def start(self, label, total):
         self.at[label] = time.perf_counter() - self.t0
-    def advance(self, n=1):
-        pass
-    def stop(self):
-        pass
 
 passes = Passes()
 files = sorted(glob.glob(sys.argv[2] + '/*.jsonl'))

@@ -166,3 +166,36 @@ def test_reprint_cluster_members_are_always_in_one_story():
     assert story_of(stories, RMB_0104) == story_of(stories, RMB_0105) == story_of(stories, ARRESTS_DW)
     seen = [a for s in stories for a in s["articles"]]
     assert sorted(seen) == sorted(d.id for d in docs)  # every article in exactly one story
+
+
+def test_neighbours_read_within_the_window_are_those_of_scoring_every_pair():
+    """``similar`` reads only postings within the event window (and undated ones); its answer
+    must be what scoring the document against every other one gives."""
+    need_corpus()
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from wiretrace.stories.similarity import WINDOW_HOURS, when
+
+    docs = list(corpus_docs())
+
+    def moved(d: StoryDoc, hours: float | None, tag: str) -> StoryDoc:
+        stamp = None if hours is None else (when(d.published) + timedelta(hours=hours)).isoformat()
+        return replace(d, id=f"{d.id}~{tag}", published=stamp)
+
+    # copies just inside and just outside the window, and undated ones: the edges of the lookup
+    extra = [moved(d, WINDOW_HOURS - 1, "in") for d in docs[:25]]
+    extra += [moved(d, WINDOW_HOURS + 1, "out") for d in docs[25:50]]
+    extra += [moved(d, None, "undated") for d in docs[50:56]]
+    docs += extra
+    index = EventIndex(docs)
+    for a in docs[:60] + extra:
+        found = index.similar(a.id, k=len(docs))
+        every = sorted(((b.id, s) for b in docs if b.id != a.id
+                        for s in [event_score(a, b, index)] if s > 0), key=lambda t: (-t[1], t[0]))
+        assert [j for j, _ in found] == [j for j, _ in every], a.id
+        assert [s for _, s in found] == pytest.approx([s for _, s in every], abs=1e-6)
+    # and the edges are exercised: an "in" copy is a neighbour of its original, an "out" one is not
+    ids = {j for j, _ in index.similar(docs[0].id, k=len(docs))}
+    assert f"{docs[0].id}~in" in ids
+    assert all(f"{d.id}~out" not in {j for j, _ in index.similar(d.id, k=len(docs))} for d in docs[25:50])

@@ -27,11 +27,13 @@ import json
 import logging
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
+from operator import itemgetter
 
 # -- knobs (bench/stories.py re-checks them; docs/stories.md names the measurements) ----------
 # The score is a logistic model, z = W_WORDS*cos*T + W_ENTITIES*ent*T - W_FIGURES*conflict
@@ -64,6 +66,8 @@ MAX_DF_FLOOR = 10  # ...but in a small archive 5% is one or two documents, and t
 MIN_COSINE = 0.05  # below this word cosine the score is 0: no distinctive word in common
 #   (the lowest labeled same-event pair measured 0.052)
 STOP_MIN_LEN = 2  # single characters are function words after jieba
+_SPAN = WINDOW_HOURS * 3600 + 1.0  # seconds each side that ``similar`` reads; time_factor decides the edge
+_time = itemgetter(0)
 
 # Bump when ``features`` changes what it extracts: archives then recompute stored features.
 FEATURES_VERSION = 3
@@ -79,8 +83,10 @@ _ENTITY_TAGS = frozenset({"nr", "ns", "nt", "nz", "nrt", "nrfg"})
 class StoryDoc:
     """What stories need of an article: its id, matching-form text, time and reprint cluster.
 
-    ``text`` is the matching form of the body (``normalize.matching_form(body).text``), ``title``
-    the matching form of the title; ``published`` ISO 8601 as in Article (date-only allowed).
+    ``text`` is the matching form of the body (``normalize.matching_form(body).text``); only
+    ``features`` reads it, so it may be empty when the features are given (stored ones).
+    ``title`` is the matching form of the title; ``published`` ISO 8601 as in Article
+    (date-only allowed).
     """
 
     id: str
@@ -196,14 +202,25 @@ class EventIndex:
         self.idf = {w: math.log((1 + n) / (1 + c)) + 1 for w, c in df.items() if c <= max_df}
         self.eidf = {w: math.log((1 + n) / (1 + c)) + 1 for w, c in edf.items() if c <= max_df}
         self.vectors: dict[str, dict[str, float]] = {}
-        self.postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
         for i, f in self.feats.items():
             v = {w: (1 + math.log(c)) * self.idf[w] for w, c in f.words.items() if w in self.idf}
             norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
-            v = {w: x / norm for w, x in v.items()}
-            self.vectors[i] = v
-            for w, x in v.items():
-                self.postings[w].append((i, x))
+            self.vectors[i] = {w: x / norm for w, x in v.items()}
+        # Postings hold (time, id, weight) in time order, so that ``similar`` reads only the
+        #   documents within WINDOW_HOURS (the score is 0 beyond): over an archive of years that
+        #   is a few days' share of it, not all of it. Undated documents score against anything.
+        self._stamp = {i: f.time.timestamp() if f.time else None for i, f in self.feats.items()}
+        self._timed: dict[str, list[tuple[float, str, float]]] = defaultdict(list)
+        self._undated: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for i in sorted(self.feats, key=lambda i: (self._stamp[i] is None, self._stamp[i] or 0.0, i)):
+            t = self._stamp[i]
+            for w, x in self.vectors[i].items():
+                if t is None:
+                    self._undated[w].append((i, x))
+                else:
+                    self._timed[w].append((t, i, x))
+        # Each document's total entity weight, which entity_overlap would otherwise re-add per pair.
+        self._entity_weight = {i: sum(self.eidf.get(e, 0.0) for e in f.entities) for i, f in self.feats.items()}
 
     def cosine(self, a: str, b: str) -> float:
         va, vb = self.vectors[a], self.vectors[b]
@@ -212,22 +229,31 @@ class EventIndex:
         return sum(x * vb.get(w, 0.0) for w, x in va.items())
 
     def entity_overlap(self, a: str, b: str) -> float:
-        ea, eb = self.feats[a].entities, self.feats[b].entities
-        wa = sum(self.eidf.get(e, 0.0) for e in ea)
-        wb = sum(self.eidf.get(e, 0.0) for e in eb)
+        wa, wb = self._entity_weight[a], self._entity_weight[b]
         if not wa or not wb:
             return 0.0
-        return sum(self.eidf.get(e, 0.0) for e in ea & eb) / min(wa, wb)
+        shared = self.feats[a].entities & self.feats[b].entities
+        return sum(self.eidf.get(e, 0.0) for e in shared) / min(wa, wb)
 
     def similar(self, id: str, k: int = 20) -> list[tuple[str, float]]:
         """The k documents with the highest event score to ``id`` (within the time window).
 
-        The word cosine is accumulated over the postings; only documents reaching MIN_COSINE
-        are scored in full (a pair sharing no distinctive word is not the same event).
+        The word cosine is accumulated over the postings of documents within the window; only
+        documents reaching MIN_COSINE are scored in full (a pair sharing no distinctive word is
+        not the same event).
         """
         acc: dict[str, float] = defaultdict(float)
+        t = self._stamp[id]
         for w, x in self.vectors[id].items():
-            for j, y in self.postings[w]:
+            timed = self._timed.get(w, ())
+            if t is None:
+                near = timed
+            else:
+                near = timed[bisect_left(timed, t - _SPAN, key=_time):bisect_right(timed, t + _SPAN, key=_time)]
+            for _, j, y in near:
+                if j != id:
+                    acc[j] += x * y
+            for j, y in self._undated.get(w, ()):
                 if j != id:
                     acc[j] += x * y
         scored = []

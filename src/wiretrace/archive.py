@@ -1032,10 +1032,11 @@ class StoryStore:
     def __init__(self, archive: Archive):
         self.db = archive.db
 
-    def current_articles(self) -> list[sqlite3.Row]:
-        """What grouping needs of every current article, by id."""
+    def current_articles(self) -> Iterator[sqlite3.Row]:
+        """What grouping needs of every current article, by id (not its text: see storying),
+        streamed: an archive of millions would otherwise hold every row's features at once."""
         return self.db.execute(
-            "SELECT a.id, a.title, a.normalized, a.published, a.outlet, f.features "
+            "SELECT a.id, a.title, a.published, a.outlet, f.features "
             "FROM article a JOIN capture c ON c.id = a.id "
             "LEFT JOIN story_features f ON f.article = a.id WHERE c.current = 1 ORDER BY a.id"
         ).fetchall()

@@ -55,28 +55,24 @@ def update_stories(
     if rebuild:
         with archive.transaction():
             store.reset()
-    rows = store.current_articles()
-    docs = [
-        StoryDoc(
-            id=r["id"], text=r["normalized"], published=r["published"],
-            title=title_form(r["title"]), outlet=r["outlet"],
-        )
-        for r in rows
-    ]
+    # Texts are read only for the articles to score: held for every article of an archive of
+    #   millions they would be gigabytes, and grouping reads the stored features alone.
+    docs, feats = [], {}
+    for r in store.current_articles():
+        docs.append(StoryDoc(id=r["id"], text="", published=r["published"], title=title_form(r["title"]),
+                             outlet=r["outlet"]))
+        f = Features.from_json(r["features"], r["published"]) if r["features"] else None
+        if f is not None:  # None: stored by an older feature definition, computed again
+            feats[r["id"]] = f
     # Reprint units: what a story always keeps together (see stories.story_units).
     units = story_units(LinkStore(archive).edges(), docs)
     unit_of = {i: u[0] for u in units for i in u}
     docs = [replace(d, cluster=unit_of.get(d.id)) for d in docs]
-    feats = {}
-    for r in rows:
-        f = Features.from_json(r["features"], r["published"]) if r["features"] else None
-        if f is not None:  # None: stored by an older feature definition, computed again
-            feats[r["id"]] = f
     todo = [d for d in docs if d.id not in feats]
     progress.start("stories", len(todo))
     with Workers(jobs, len(todo)) as workers:
         for start in range(0, len(todo), BATCH):
-            window = todo[start:start + BATCH]
+            window = [replace(d, text=archive.matching_text(d.id)) for d in todo[start:start + BATCH]]
             computed = workers.map(features, window)
             with archive.transaction():
                 for d, f in zip(window, computed):

@@ -76,8 +76,10 @@ def update_stories(
             computed = workers.map(features, window)
             with archive.transaction():
                 for d, f in zip(window, computed):
-                    feats[d.id] = f
-                    store.put_features(d.id, f.to_json())
+                    stored = f.to_json()
+                    store.put_features(d.id, stored)
+                    # held as a later run reads it back: the same values, interned (from_json)
+                    feats[d.id] = Features.from_json(stored, d.published)
             progress.advance(len(window))
     summary.scored = len(todo)
 

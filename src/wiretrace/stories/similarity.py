@@ -27,6 +27,7 @@ import json
 import logging
 import math
 import re
+import sys
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -157,11 +158,16 @@ class Features:
 
     @classmethod
     def from_json(cls, text: str, published: str | None) -> "Features | None":
-        """The stored features, or None when they were made by another FEATURES_VERSION."""
+        """The stored features, or None when they were made by another FEATURES_VERSION.
+
+        Words and entities are interned: a regroup holds every article's features at once, and
+        the same few hundred thousand words would otherwise be a new string in each article
+        (15.3 KB of features an article on the sample, 7.0 KB interned)."""
         d = json.loads(text)
         if d.get("v") != FEATURES_VERSION:
             return None
-        return cls(Counter(d["words"]), set(d["entities"]), set(d["figures"]), when(published))
+        words = Counter({sys.intern(w): c for w, c in d["words"].items()})
+        return cls(words, {sys.intern(e) for e in d["entities"]}, set(d["figures"]), when(published))
 
 
 def features(doc: StoryDoc) -> Features:

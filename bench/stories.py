@@ -3,6 +3,8 @@
     .venv/bin/python bench/stories.py            # score, group, report (about 3 min; the first run
                                                  #   also ingests the corpus, ~30 s)
     .venv/bin/python bench/stories.py --draw     # re-draw the candidate pairs (for new labeling)
+    .venv/bin/python bench/stories.py --scale 1 --scale 8   # grouping over K copies of the sample's
+                                                 #   week, two weeks apart (section stories-scale)
 
 Prints tables, asserts nothing, and rewrites its section of docs/BENCHMARKS.md (between
 <!-- stories:start --> and <!-- stories:end -->).
@@ -13,6 +15,13 @@ kept between runs; reprint clusters are the archive's. The labels are bench/stor
 176 pairs drawn by ``--draw`` (seeded: within 3 days, character-bigram TF-IDF cosine of title
 + lead in three bands — high >= 0.45, mid 0.25-0.45, low 0.12-0.25 — across and within outlets,
 plus the corpus README's named cases), each then labeled by reading title and body.
+
+``--scale K`` measures grouping alone (EventIndex from stored features, then group_stories)
+over the sample's week repeated K times, each copy two weeks after the last (ids and reprint
+units renamed, features shifted in time): an archive of K weeks with the sample's density, in a
+fresh process per K for its peak memory. Every copy must group exactly as every other copy
+does (they are further apart than the event window); the bench fails otherwise. A copy may
+differ from K=1 by a few stories: idf's smoothing, log((1+n)/(1+df)), moves with n.
 
 Reported: the pairwise score alone at its best threshold; the grouping (a pair counts as "same"
 when both articles land in one story) at the shipped knobs and over a small grid; a 2-fold split
@@ -25,9 +34,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import pickle
 import random
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from collections import Counter, defaultdict
@@ -37,7 +49,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from report import table, write_section  # noqa: E402
+from report import machine, table, write_section  # noqa: E402
 
 from dataclasses import replace  # noqa: E402
 
@@ -224,13 +236,96 @@ def draw(out: Path) -> None:
     print(f"{len(unique)} pairs drawn to {out}; read each and label it")
 
 
+# ---------------------------------------------------------------- grouping at scale
+# One K in a fresh process: the sample's docs, units and features copied K times, two weeks
+# apart; the index built from those features (no jieba) and grouped, timed; the peak memory is
+# this process's. Prints JSON, and whether every copy grouped as every other did.
+_SCALE = """
+import datetime as dt, json, pickle, resource, sys, time
+from dataclasses import replace
+from wiretrace.stories import EventIndex, group_stories
+
+docs, units, feats = pickle.load(open(sys.argv[1], 'rb'))
+k = int(sys.argv[2])
+shift = dt.timedelta(days=14)
+
+def copy(i, c):
+    return f'{i}.{c:03d}'
+
+all_docs, all_units, all_feats = [], [], {}
+for c in range(k):
+    delta = shift * c
+    for d in docs:
+        stamp = (dt.datetime.fromisoformat(d.published.replace('Z', '+00:00')) + delta).isoformat() if d.published else None
+        all_docs.append(replace(d, id=copy(d.id, c), published=stamp, cluster=d.cluster and copy(d.cluster, c)))
+        f = feats[d.id]
+        all_feats[copy(d.id, c)] = replace(f, time=f.time and f.time + delta)
+    all_units += [[copy(i, c) for i in u] for u in units]
+del docs, feats
+t0 = time.perf_counter()
+index = EventIndex(all_docs, all_feats)
+t_index = time.perf_counter() - t0
+t0 = time.perf_counter()
+stories = group_stories(all_docs, all_units, index)
+t_group = time.perf_counter() - t0
+by_copy = [set() for _ in range(k)]
+for s in stories:
+    c = {int(a.rsplit('.', 1)[1]) for a in s['articles']}
+    if len(c) != 1:
+        by_copy[0].add(None)  # a story across copies: cannot happen two weeks apart
+        continue
+    by_copy[c.pop()].add(tuple(a.rsplit('.', 1)[0] for a in s['articles']))
+print(json.dumps({'docs': len(all_docs), 'index': t_index, 'group': t_group, 'stories': len(stories),
+                  'same': all(b == by_copy[0] for b in by_copy) and None not in by_copy[0],
+                  'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
+
+
+def section_scale(copies: list[int]) -> str:
+    docs, units, *_ = load()
+    t0 = time.perf_counter()
+    index = EventIndex(docs)  # the features, once: jieba is not what this section measures
+    t_feats = time.perf_counter() - t0
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "base.pkl"
+        base.write_bytes(pickle.dumps((docs, units, index.feats)))
+        for k in copies:
+            out = subprocess.run([sys.executable, "-c", _SCALE, str(base), str(k)],
+                                 capture_output=True, text=True, check=True).stdout
+            r = json.loads(out)
+            if not r["same"]:
+                sys.exit(f"K={k}: two copies of the sample grouped differently")
+            rows.append([k, f"{r['docs']:,}", f"{r['stories']:,}", f"{r['index']:.1f}", f"{r['group']:.1f}",
+                         f"{r['group'] / r['docs'] * 1000:.2f}", f"{r['rss'] / 2**20:,.0f}"])
+            print(rows[-1], flush=True)
+    return "\n".join([
+        "### Grouping at scale",
+        "",
+        f"`.venv/bin/python bench/stories.py {' '.join(f'--scale {k}' for k in copies)}` — {machine()}. "
+        f"The sample's week ({len(docs):,} articles) repeated K times, two weeks apart; EventIndex from "
+        f"stored features (computing them took {t_feats:.0f} s once, not counted), then group_stories, "
+        "one process per K. Every copy grouped exactly as the others (checked); a copy may differ "
+        "from K=1 by a few stories, as idf's smoothing moves with the archive's size.",
+        "",
+        table(["K", "articles", "stories", "index s", "group s", "group ms / article", "peak RSS MB"], rows),
+    ])
+
+
 # ---------------------------------------------------------------- main
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--draw", action="store_true")
+    ap.add_argument("--scale", action="append", type=int, metavar="K",
+                    help="only the grouping-at-scale section, over K copies of the sample (repeatable)")
     args = ap.parse_args()
     if args.draw:
         draw(ROOT / "bench" / "out" / "stories_candidates.json")
+        return
+    if args.scale:
+        text = section_scale(args.scale)
+        print(text)
+        write_section("stories-scale", text)
         return
 
     t0 = time.perf_counter()

@@ -1039,7 +1039,7 @@ class StoryStore:
             "SELECT a.id, a.title, a.published, a.outlet, f.features "
             "FROM article a JOIN capture c ON c.id = a.id "
             "LEFT JOIN story_features f ON f.article = a.id WHERE c.current = 1 ORDER BY a.id"
-        ).fetchall()
+        )
 
     def put_features(self, article_id: str, features_json: str) -> None:
         self.db.execute(

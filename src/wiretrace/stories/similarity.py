@@ -28,13 +28,13 @@ import logging
 import math
 import re
 import sys
+from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
-from operator import itemgetter
 
 # -- knobs (bench/stories.py re-checks them; docs/stories.md names the measurements) ----------
 # The score is a logistic model, z = W_WORDS*cos*T + W_ENTITIES*ent*T - W_FIGURES*conflict
@@ -68,7 +68,6 @@ MIN_COSINE = 0.05  # below this word cosine the score is 0: no distinctive word 
 #   (the lowest labeled same-event pair measured 0.052)
 STOP_MIN_LEN = 2  # single characters are function words after jieba
 _SPAN = WINDOW_HOURS * 3600 + 1.0  # seconds each side that ``similar`` reads; time_factor decides the edge
-_time = itemgetter(0)
 
 # Bump when ``features`` changes what it extracts: archives then recompute stored features.
 FEATURES_VERSION = 3
@@ -212,19 +211,30 @@ class EventIndex:
             v = {w: (1 + math.log(c)) * self.idf[w] for w, c in f.words.items() if w in self.idf}
             norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
             self.vectors[i] = {w: x / norm for w, x in v.items()}
-        # Postings hold (time, id, weight) in time order, so that ``similar`` reads only the
-        #   documents within WINDOW_HOURS (the score is 0 beyond): over an archive of years that
-        #   is a few days' share of it, not all of it. Undated documents score against anything.
-        self._stamp = {i: f.time.timestamp() if f.time else None for i, f in self.feats.items()}
-        self._timed: dict[str, list[tuple[float, str, float]]] = defaultdict(list)
-        self._undated: dict[str, list[tuple[str, float]]] = defaultdict(list)
-        for i in sorted(self.feats, key=lambda i: (self._stamp[i] is None, self._stamp[i] or 0.0, i)):
-            t = self._stamp[i]
-            for w, x in self.vectors[i].items():
+        # Postings: for each word, the documents holding it in time order, as three arrays
+        #   (stamps, document numbers, weights: 20 bytes an entry, where a tuple took ~90), so that
+        #   ``similar`` reads only the documents within WINDOW_HOURS (the score is 0 beyond):
+        #   over an archive of years that is a few days' share of it, not all of it. Undated
+        #   documents, which score against anything, are kept apart (numbers and weights).
+        #   A word of one document only would list that document alone: it is left out.
+        self._ids = list(self.feats)  # document number -> id
+        self._row = {i: r for r, i in enumerate(self._ids)}
+        self._stamps = [f.time.timestamp() if f.time else None for f in self.feats.values()]
+        self._timed: dict[str, tuple[array, array, array]] = {}
+        self._undated: dict[str, tuple[array, array]] = {}
+        stamps = self._stamps
+        for r in sorted(range(n), key=lambda r: (stamps[r] is None, stamps[r] or 0.0, r)):
+            t = stamps[r]
+            for w, x in self.vectors[self._ids[r]].items():
+                if df[w] == 1:
+                    continue
                 if t is None:
-                    self._undated[w].append((i, x))
+                    rows, weights = self._undated.setdefault(w, (array("q"), array("d")))
                 else:
-                    self._timed[w].append((t, i, x))
+                    times, rows, weights = self._timed.setdefault(w, (array("d"), array("q"), array("d")))
+                    times.append(t)
+                rows.append(r)
+                weights.append(x)
         # Each document's total entity weight, which entity_overlap would otherwise re-add per pair.
         self._entity_weight = {i: sum(self.eidf.get(e, 0.0) for e in f.entities) for i, f in self.feats.items()}
 
@@ -248,28 +258,32 @@ class EventIndex:
         documents reaching MIN_COSINE are scored in full (a pair sharing no distinctive word is
         not the same event).
         """
-        acc: dict[str, float] = defaultdict(float)
-        t = self._stamp[id]
+        acc: dict[int, float] = defaultdict(float)  # document number -> cosine so far
+        me = self._row[id]
+        t = self._stamps[me]
         for w, x in self.vectors[id].items():
-            timed = self._timed.get(w, ())
-            if t is None:
-                near = timed
-            else:
-                near = timed[bisect_left(timed, t - _SPAN, key=_time):bisect_right(timed, t + _SPAN, key=_time)]
-            for _, j, y in near:
-                if j != id:
-                    acc[j] += x * y
-            for j, y in self._undated.get(w, ()):
-                if j != id:
-                    acc[j] += x * y
+            if w in self._timed:
+                times, rows, weights = self._timed[w]
+                lo, hi = 0, len(times)
+                if t is not None:
+                    lo = bisect_left(times, t - _SPAN)
+                    hi = bisect_right(times, t + _SPAN, lo)
+                for j, y in zip(rows[lo:hi], weights[lo:hi]):
+                    if j != me:
+                        acc[j] += x * y
+            if w in self._undated:
+                for j, y in zip(*self._undated[w]):
+                    if j != me:
+                        acc[j] += x * y
         scored = []
         a = self.docs[id]
         for j, cos in acc.items():
             if cos < MIN_COSINE:
                 continue
-            s = _score(a, self.docs[j], self, cos)
+            b = self._ids[j]
+            s = _score(a, self.docs[b], self, cos)
             if s > 0:
-                scored.append((j, s))
+                scored.append((b, s))
         scored.sort(key=lambda t: (-t[1], t[0]))
         return scored[:k]
 

@@ -244,6 +244,7 @@ _SCALE = """
 import datetime as dt, json, pickle, resource, sys, time
 from dataclasses import replace
 from wiretrace.stories import EventIndex, group_stories
+from wiretrace.stories.similarity import when
 
 docs, units, feats = pickle.load(open(sys.argv[1], 'rb'))
 k = int(sys.argv[2])
@@ -256,7 +257,8 @@ all_docs, all_units, all_feats = [], [], {}
 for c in range(k):
     delta = shift * c
     for d in docs:
-        stamp = (dt.datetime.fromisoformat(d.published.replace('Z', '+00:00')) + delta).isoformat() if d.published else None
+        t = when(d.published)
+        stamp = (t + delta).isoformat() if t else None
         all_docs.append(replace(d, id=copy(d.id, c), published=stamp, cluster=d.cluster and copy(d.cluster, c)))
         f = feats[d.id]
         all_feats[copy(d.id, c)] = replace(f, time=f.time and f.time + delta)
@@ -269,14 +271,13 @@ t0 = time.perf_counter()
 stories = group_stories(all_docs, all_units, index)
 t_group = time.perf_counter() - t0
 by_copy = [set() for _ in range(k)]
+crossing = False  # a story across copies: cannot happen two weeks apart
 for s in stories:
     c = {int(a.rsplit('.', 1)[1]) for a in s['articles']}
-    if len(c) != 1:
-        by_copy[0].add(None)  # a story across copies: cannot happen two weeks apart
-        continue
-    by_copy[c.pop()].add(tuple(a.rsplit('.', 1)[0] for a in s['articles']))
+    crossing |= len(c) != 1
+    by_copy[min(c)].add(tuple(a.rsplit('.', 1)[0] for a in s['articles']))
 print(json.dumps({'docs': len(all_docs), 'index': t_index, 'group': t_group, 'stories': len(stories),
-                  'same': all(b == by_copy[0] for b in by_copy) and None not in by_copy[0],
+                  'same': not crossing and all(b == by_copy[0] for b in by_copy),
                   'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
 

@@ -40,6 +40,22 @@ def test_ingest_json_summary_then_articles(tmp_path):
     assert all(r["body"] for r in records)
 
 
+def test_ingest_without_search_then_index(tmp_path):
+    db = str(tmp_path / "w.db")
+    assert run("ingest", str(EXAMPLES), "--db", db, "--no-search", "--no-link").returncode == 0
+    proc = run("stories", "--db", db, "--query", "新华社")
+    assert proc.returncode == 1 and proc.stdout == b""
+    assert "search index lacks" in proc.stderr.decode() and "run `wiretrace index`" in proc.stderr.decode()
+    proc = run("index", "--db", db, "--json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert [json.loads(line) for line in proc.stdout.decode().splitlines()] == [{"indexed": len(list(EXAMPLES.iterdir()))}]
+    assert run("index", "--db", db).stdout.decode().strip() == "indexed 0"
+    # --no-link left no stories; after a link they are found by the word
+    assert run("link", "--db", db).returncode == 0
+    proc = run("stories", "--db", db, "--query", "新华社", "--json")
+    assert proc.returncode == 0 and proc.stdout.decode().count("\n") >= 1
+
+
 def test_summary_line_when_not_json(tmp_path):
     proc = run("ingest", str(EXAMPLES / "001_d7cc57b77e33e5f1.txt"), "--db", str(tmp_path / "w.db"))
     assert proc.returncode == 0

@@ -12,7 +12,8 @@ import pytest
 
 from wiretrace import Archive
 from wiretrace.archive import MIGRATIONS
-from wiretrace.errors import ArchiveError
+from wiretrace import archive as archive_module
+from wiretrace.errors import ArchiveError, SearchUnavailable
 from wiretrace.ingest import offsets_bytes
 from wiretrace.normalize import matching_form, title_form
 
@@ -167,6 +168,7 @@ def test_archive_of_schema_4_gets_the_new_index(tmp_path):
         CREATE VIRTUAL TABLE search USING fts5(title, body, tokenize='trigram');
         DELETE FROM search_doc WHERE rowid % 3 = 0;  -- some articles not yet in it
         DROP TABLE link_keys;  -- version 7's
+        DROP TABLE search_pending;  -- version 8's
         PRAGMA user_version = 4;
     """)
     con.close()
@@ -183,3 +185,96 @@ def test_archive_of_schema_4_gets_the_new_index(tmp_path):
     n = upgraded.db.execute("SELECT count(*) FROM article").fetchone()[0]
     assert upgraded.db.execute("SELECT count(*) FROM search_doc WHERE title != ''").fetchone()[0] == n
     assert {w: set(upgraded.search(w, limit=10_000)) for w in words} == before
+
+
+# -- the index built after ingest (`ingest --no-search`, then `wiretrace index`) ---------------
+
+WORDS = ["新华社", "伊朗", "疫情", "香港", "美国 总统", "網絡空間"]
+
+
+def _answers(archive: Archive) -> dict[str, list[str]]:
+    return {w: archive.search(w, limit=10_000) for w in WORDS}
+
+
+def test_archive_ingested_without_search_refuses_to_search_until_indexed(examples, tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(EXAMPLES)], link=False, search=False)
+    n = archive.db.execute("SELECT count(*) FROM article").fetchone()[0]
+    assert archive.search_pending() == n > 20
+    # part of an archive would answer wrongly without saying so: it refuses, naming the fix
+    with pytest.raises(SearchUnavailable, match=rf"a\.db: the search index lacks {n} article.*wiretrace index"):
+        archive.search("新华社")
+    assert archive.build_search() == n
+    assert archive.search_pending() == 0
+    _index_is_exact(archive)
+    expected = _answers(examples)
+    assert sum(map(bool, expected.values())) >= 4
+    assert _answers(archive) == expected  # the same articles, in the same order
+    assert archive.build_search() == 0  # nothing left to do
+
+
+def test_an_ingest_with_search_indexes_what_one_without_left_out(examples, tmp_path):
+    files = sorted(str(p) for p in EXAMPLES.iterdir())
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest(files[::2], link=False, search=False)
+    assert archive.search_pending() > 0
+    archive.ingest(files[1::2], link=False)
+    assert archive.search_pending() == 0
+    _index_is_exact(archive)
+    assert _answers(archive) == _answers(examples)
+
+
+def test_articles_reextracted_before_or_after_indexing_are_indexed_once(tmp_path):
+    """An article waiting for the index was never given to it, so re-extracting it must not
+    tell the index to forget it (an external-content FTS5 index would be corrupted), and an
+    indexed article stored again without search leaves the index until it is built."""
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(EXAMPLES)], link=False, search=False)
+    waiting, indexed = sorted(archive.articles(), key=lambda a: len(a.body))[-2:]
+    with archive.transaction():  # indexed now: given to the index, then stored again without
+        _rewrite(archive, indexed, "编者按：此稿已更新。", search=True)
+    with archive.transaction():
+        _rewrite(archive, waiting, "编者按：本文只保留前半部分。", search=False)
+        _rewrite(archive, indexed, "编者按：本文再次更新。", search=False)
+    archive.build_search()
+    _index_is_exact(archive)
+    assert archive.search("只保留前半部分") == [waiting.id]
+    assert archive.search("本文再次更新") == [indexed.id]
+    assert archive.search("此稿已更新") == []
+
+
+def _rewrite(archive: Archive, art, note: str, *, search: bool) -> None:
+    body = art.body[: len(art.body) // 2] + "\n\n" + note
+    form = matching_form(body)
+    archive.put_article(dataclasses.replace(art, body=body), form.text, offsets_bytes(form.offsets), None,
+                        title_form(art.title), search=search)
+
+
+class _Killed(Exception):
+    pass
+
+
+class _KillAfterFirstBatch:
+    def start(self, label, total):
+        pass
+
+    def advance(self, n=1):
+        raise _Killed  # after the batch's transaction committed
+
+    def stop(self):
+        pass
+
+
+def test_indexing_killed_midway_keeps_its_batches_and_resumes(examples, tmp_path, monkeypatch):
+    monkeypatch.setattr(archive_module, "SEARCH_BATCH", 7)
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(EXAMPLES)], link=False, search=False)
+    n = archive.search_pending()
+    with pytest.raises(_Killed):
+        archive.build_search(_KillAfterFirstBatch())
+    assert archive.search_pending() == n - 7
+    with pytest.raises(SearchUnavailable):
+        archive.search("新华社")
+    assert archive.build_search() == n - 7
+    _index_is_exact(archive)
+    assert _answers(archive) == _answers(examples)

@@ -222,6 +222,24 @@ def test_server_answers_during_a_concurrent_ingest(corpus, tmp_path):
         assert len(after) > before  # and what it wrote is served without a restart
 
 
+def test_search_without_its_index_is_503_until_indexed(seeds, tmp_path):
+    db = tmp_path / "unindexed.db"
+    with Archive(db) as archive:
+        archive.ingest([str(seeds / SEED_FULL), str(seeds / SEED_SHORT)], search=False)
+    with server(db) as base:
+        for path in ("/api/search?q=网络空间", "/api/stories?q=网络空间", "/search?q=网络空间"):
+            r = httpx.get(base + path)
+            assert r.status_code == 503, (path, r.status_code)
+            assert "run `wiretrace index`" in (r.json()["error"] if path.startswith("/api/") else r.text), path
+            assert "Traceback" not in r.text
+        assert httpx.get(base + "/api/stories").status_code == 200  # the rest of the archive is served
+        subprocess.run([sys.executable, "-m", "wiretrace", "index", "--db", str(db)], check=True, capture_output=True)
+        ids = ids_by_name(db)
+        r = httpx.get(base + "/api/search", params={"q": "网络空间"})  # the same server, no restart
+        assert r.status_code == 200
+        assert {ids[SEED_FULL], ids[SEED_SHORT]} <= {hit["id"] for hit in r.json()}
+
+
 # ---------------------------------------------------------------- a real browser
 def test_browser_story_list_search_story_and_diff(full, full_db, tmp_path):
     if not os.path.exists(CHROMIUM):

@@ -37,8 +37,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from wiretrace.errors import ArchiveError, NotFound
+from wiretrace.errors import ArchiveError, NotFound, SearchUnavailable
 from wiretrace.model import Article, ArticleText, RawDocument, Reject
+from wiretrace.progress import Progress, Quiet
 
 if TYPE_CHECKING:
     from wiretrace.link.postings import Postings
@@ -224,6 +225,16 @@ MIGRATIONS: list[str] = [
         keys BLOB NOT NULL                 -- int64 little-endian, ascending: band and anchor keys
     );
     """,
+    # 7 -> 8: the search index may be built after ingest (`ingest --no-search`, then
+    # `wiretrace index`): inserting into it was most of the writer's time in ingest's
+    # extraction pass, which a corpus builder who never searches need not pay. The articles
+    # waiting to be indexed are listed here (their search_doc rows exist, their index entries
+    # do not); searching refuses while any wait, rather than answer from part of the archive.
+    """
+    CREATE TABLE search_pending (
+        rowid INTEGER PRIMARY KEY          -- search_doc.rowid
+    );
+    """,
 ]
 
 # Steps that need Python after their SQL (in the same transaction): filling
@@ -336,6 +347,7 @@ def stored_document(
 
 
 WRITE_CACHE_KB = 256 * 1024  # page cache of a connection that writes (see ``Archive``)
+SEARCH_BATCH = 5_000  # articles indexed a transaction by ``build_search``
 
 
 class Archive:
@@ -760,12 +772,13 @@ class Archive:
     def put_article(
         self, article: Article, normalized: str, offsets: bytes, template_hash: str | None,
         title_form: str = "", *, replace: bool = True, link_keys: tuple[bytes, bytes] | None = None,
+        search: bool = True,
     ) -> bool:
         """Store an article with its matching form (and its title's, for search);
         re-extraction replaces it. With ``replace=False`` an article already stored
         is kept as it is (``wiretrace import``). ``link_keys``: its signature and LSH keys
-        (``wiretrace.linking.keys_of``), kept until it is linked. Returns whether a row was
-        written."""
+        (``wiretrace.linking.keys_of``), kept until it is linked. ``search=False`` leaves it
+        out of the search index until ``build_search``. Returns whether a row was written."""
         before = self.db.execute("SELECT normalized FROM article WHERE id = ?", (article.id,)).fetchone()
         if before is not None and not replace:
             return False
@@ -797,7 +810,7 @@ class Archive:
                 normalized, zlib.compress(offsets, 1), template_hash,
             ),
         )
-        self._index_search(article.id, title_form, normalized)
+        self._index_search(article.id, title_form, normalized, now=search)
         if link_keys is not None and (before is None or before[0] != normalized or not self._linked(article.id)):
             self.db.execute("INSERT OR REPLACE INTO link_keys (article, signature, keys) VALUES (?, ?, ?)",
                             (article.id, *link_keys))
@@ -806,24 +819,62 @@ class Archive:
     def _linked(self, article_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM linked WHERE article = ?", (article_id,)).fetchone() is not None
 
-    def _index_search(self, article_id: str, title_form: str, body_form: str) -> None:
-        """Index an article; ``body_form`` must be what its row's ``normalized`` holds."""
+    def _index_search(self, article_id: str, title_form: str, body_form: str, *, now: bool = True) -> None:
+        """Index an article (``now``) or list it to be indexed by ``build_search``;
+        ``body_form`` must be what its row's ``normalized`` holds."""
         rowid = self.db.execute(
             "INSERT INTO search_doc (article, title) VALUES (?, ?) "
             "ON CONFLICT (article) DO UPDATE SET title = excluded.title RETURNING rowid",
             (article_id, title_form),
         ).fetchone()[0]
-        self.db.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", (rowid, title_form, body_form))
+        if now:
+            self.db.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", (rowid, title_form, body_form))
+            self.db.execute("DELETE FROM search_pending WHERE rowid = ?", (rowid,))
+        else:
+            self.db.execute("INSERT OR IGNORE INTO search_pending (rowid) VALUES (?)", (rowid,))
 
     def _unindex_search(self, article_id: str, body_form: str) -> None:
         """Take an article out of the index. An external-content FTS5 table forgets a row
-        only when told the exact texts it was given, so call this before the row changes."""
-        row = self.db.execute("SELECT rowid, title FROM search_doc WHERE article = ?", (article_id,)).fetchone()
+        only when told the exact texts it was given, so call this before the row changes;
+        an article still waiting to be indexed was never given to it, and is left alone."""
+        row = self.db.execute(
+            "SELECT d.rowid, d.title FROM search_doc d WHERE d.article = ? "
+            "AND NOT EXISTS (SELECT 1 FROM search_pending p WHERE p.rowid = d.rowid)", (article_id,),
+        ).fetchone()
         if row is not None:
             self.db.execute(
                 "INSERT INTO search (search, rowid, title, body) VALUES ('delete', ?, ?, ?)",
                 (row["rowid"], row["title"], body_form),
             )
+
+    def search_pending(self) -> int:
+        """How many articles wait to be indexed for search (stored by ``ingest --no-search``)."""
+        return self.db.execute("SELECT count(*) FROM search_pending").fetchone()[0]
+
+    def build_search(self, progress: Progress | None = None) -> int:
+        """Index the articles stored without search (``put_article(search=False)``), a
+        batch a transaction: a run killed midway keeps what it indexed and the next one
+        goes on. Returns how many were indexed."""
+        total = self.search_pending()
+        if not total:
+            return 0
+        progress = progress or Quiet()
+        progress.start("indexing", total)
+        done = 0
+        while True:
+            with self.transaction():
+                last, n = self.db.execute(
+                    "SELECT max(rowid), count(*) FROM (SELECT rowid FROM search_pending ORDER BY rowid LIMIT ?)",
+                    (SEARCH_BATCH,)).fetchone()
+                if not n:
+                    break
+                self.db.execute("INSERT INTO search (rowid, title, body) SELECT t.rowid, t.title, t.body "
+                                "FROM search_pending p JOIN search_text t ON t.rowid = p.rowid "
+                                "WHERE p.rowid <= ? ORDER BY p.rowid", (last,))
+                self.db.execute("DELETE FROM search_pending WHERE rowid <= ?", (last,))
+            done += n
+            progress.advance(n)
+        return done
 
     def match_terms(self, terms: list[str], limit: int = 50, offset: int = 0) -> list[str]:
         """Ids of current articles whose title or body (matching forms) hold every term,
@@ -838,6 +889,12 @@ class Archive:
         is; the title is checked here."""
         if not terms:
             return []
+        waiting = self.search_pending()
+        if waiting:
+            raise SearchUnavailable(
+                f"{self.path}: the search index lacks {waiting} article(s) stored with `ingest --no-search`; "
+                "run `wiretrace index` to build it"
+            )
         names = [f"t{k}" for k in range(len(terms))]
         params: dict[str, Any] = dict(zip(names, terms), limit=limit, offset=offset)
         trigrams = dict.fromkeys(t[i:i + 3] for t in terms for i in range(len(t) - 2))

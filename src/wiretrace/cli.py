@@ -61,10 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 if any input was rejected")
     p.add_argument("--max-size", type=float, default=50, metavar="MB", help="reject files larger than this (default 50 MB)")
     p.add_argument("--no-link", action="store_true", help="store and extract only; run `wiretrace link` later")
+    p.add_argument("--no-search", action="store_true",
+                   help="leave the new articles out of the search index (a third of a large ingest's time); "
+                        "`wiretrace index` or the next ingest without this option builds it")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="processes for extraction, verification and story features (default: every core)")
     _engine_options(p, ingest=True)
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("index", parents=[listing],
+                       help="build the search index of articles ingested with --no-search")
+    p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("rejects", parents=[listing], help="inputs that could not be used, with the reason")
     p.set_defaults(func=cmd_rejects)
@@ -166,7 +173,8 @@ def cmd_ingest(args) -> int:
 
     engine = _engine_args(args)
     archive = _archive(args)
-    options: dict[str, Any] = {"max_bytes": int(args.max_size * 1024 * 1024), "link": not args.no_link}
+    options: dict[str, Any] = {"max_bytes": int(args.max_size * 1024 * 1024), "link": not args.no_link,
+                               "search": not args.no_search}
     if engine:
         options.update(engine)
     else:
@@ -179,6 +187,19 @@ def cmd_ingest(args) -> int:
     else:
         print(summary.line())
     return 1 if args.strict and summary.rejected else 0
+
+
+def cmd_index(args) -> int:
+    from wiretrace.progress import for_terminal
+
+    progress = for_terminal(not args.json)
+    indexed = _archive(args).build_search(progress)
+    progress.stop()
+    if args.json:
+        emit([{"indexed": indexed}])
+    else:
+        print(f"indexed {indexed}")
+    return 0
 
 
 def cmd_rejects(args) -> int:

@@ -18,6 +18,11 @@ class NotFound(WiretraceError):
     """An id or path the user named does not exist in the archive."""
 
 
+class SearchUnavailable(WiretraceError):
+    """The archive's search index is not complete (``ingest --no-search``): searching now
+    would silently miss articles."""
+
+
 class UsageError(WiretraceError):
     """The command was called with arguments that cannot work."""
 

@@ -99,19 +99,24 @@ def ingest(
     progress: Progress | None = None,
     link: bool = True,
     stories: bool = True,
+    search: bool = True,
     jobs: int | None = None,
 ) -> IngestSummary:
     """Ingest captures from files, folders, globs, archives or '-' (stdin), then link the new
     articles and regroup stories. ``stories=False`` leaves the regrouping to a later
     ``Archive.update_stories`` (or ``wiretrace link``): its event features cost ~35 ms an
-    article, hours for a million, where linking them is minutes."""
+    article, hours for a million, where linking them is minutes. ``search=False`` leaves the
+    new articles out of the search index until ``Archive.build_search`` (``wiretrace index``)
+    or an ingest with search: indexing is most of the extraction pass's writer time."""
     progress = progress or Quiet()
     summary = IngestSummary()
     store(archive, paths, summary, ReadOptions(max_bytes=max_bytes), stdin, progress, jobs)
     # When linking follows, the keys made at extraction go to it in memory, not through the
     # archive (``refresh_articles``); a run killed before linking leaves them to be made again.
     made_keys: dict | None = {} if link else None
-    summary.extracted = refresh_articles(archive, progress, jobs, keys=made_keys)
+    summary.extracted = refresh_articles(archive, progress, jobs, keys=made_keys, search=search)
+    if search:  # what an earlier ingest without search left out
+        archive.build_search(progress)
     if link:
         from wiretrace.linking import link_archive
 
@@ -241,7 +246,7 @@ def _reject(archive: Archive, summary: IngestSummary, reject: Reject) -> None:
 
 
 def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: int | None = None,
-                     keys: dict | None = None) -> int:
+                     keys: dict | None = None, search: bool = True) -> int:
     """Pass 2: (re)learn templates whose sample changed, then extract every
     capture that has no article or an article from an older template.
 
@@ -249,7 +254,7 @@ def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: i
     they are put there, article id -> (signature, keys), for a link that follows in this
     process, and otherwise stored until linked (``link_keys``). Handed over, they spare the
     link reading 1.5 GB back at 1M: its first batch came ~35 s after extraction instead of
-    110-130 s (docs/linking.md)."""
+    110-130 s (docs/linking.md). ``search=False``: see ``ingest``."""
     progress = progress or Quiet()
     templates: dict[str | None, Template | None] = {None: None}
     hashes: dict[str | None, str | None] = {None: None}
@@ -277,7 +282,7 @@ def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: i
             running = ahead(k + 1) if k + 1 < len(windows) else None
             for cap, (article, text, offsets, title_match, link_keys) in zip(window, results):
                 written = archive.put_article(article, text, offsets, hashes.get(cap.outlet_key), title_match,
-                                              link_keys=link_keys if keys is None else None)
+                                              link_keys=link_keys if keys is None else None, search=search)
                 if written and keys is not None:
                     keys[article.id] = link_keys
                 progress.advance()

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.exceptions import HTTPException
 
 from wiretrace.archive import Archive
-from wiretrace.errors import NotFound, WiretraceError
+from wiretrace.errors import NotFound, SearchUnavailable, WiretraceError
 from wiretrace.pages import diff_view, render, story_context, stylesheet
 from wiretrace.search_view import hits_view
 
@@ -102,6 +102,10 @@ def create_app(db: str | Path) -> FastAPI:
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
         return error(request, 404, str(exc))
+
+    @app.exception_handler(SearchUnavailable)
+    async def search_unavailable(request: Request, exc: SearchUnavailable):
+        return error(request, 503, str(exc))  # the archive is fine; its owner must build the index
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):

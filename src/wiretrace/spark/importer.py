@@ -92,9 +92,11 @@ def check(out) -> dict[str, Any]:
     return manifest
 
 
-def import_output(archive: Archive, out: str | os.PathLike, *, replace_links: bool = False) -> ImportSummary:
+def import_output(archive: Archive, out: str | os.PathLike, *, replace_links: bool = False,
+                  search: bool = True) -> ImportSummary:
     """Store a Spark output folder in ``archive`` (one transaction). ``replace_links``
-    forgets the archive's links first (``wiretrace link --rebuild --engine spark``)."""
+    forgets the archive's links first (``wiretrace link --rebuild --engine spark``);
+    ``search=False`` leaves the articles out of the search index (``Archive.build_search``)."""
     from wiretrace import link
 
     manifest = check(out)
@@ -127,7 +129,8 @@ def import_output(archive: Archive, out: str | os.PathLike, *, replace_links: bo
                         raise FormatError(f"{local_path(out)}: article {article.id} has no capture in the "
                                           "archive or the output: import the ingest output it came from")
                     summary.articles += archive.put_article(article, r["normalized"], r["offsets"], r["template"],
-                                                            title_form(article.title), replace=False)
+                                                            title_form(article.title), replace=False,
+                                                            search=search)
         if "linked" in tables:
             _links(archive, store, out, tables, summary)
         clusters = link.clusters(store.edges())  # without the evidence: all of it is GBs at scale

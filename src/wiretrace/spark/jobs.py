@@ -169,11 +169,13 @@ def _write(folder: Path, schema, rows, chunk: int = 5_000) -> int:
 
 def ingest_archive(
     archive, paths: Iterable[str], *, master: str | None = None, out: str | None = None,
-    partitions: int | None = None, link: bool = True, stories: bool = True, max_bytes: int = DEFAULT_MAX_BYTES,
+    partitions: int | None = None, link: bool = True, stories: bool = True, search: bool = True,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     spark=None, **_ignored: Any,
 ):
     """``Archive.ingest(engine="spark")``: the ingest job, imported into ``archive``.
-    Returns an IngestSummary like the local engine's; ``stories=False`` as there."""
+    Returns an IngestSummary like the local engine's; ``stories=False`` and ``search=False``
+    as there."""
     from wiretrace.ingest import IngestSummary
     from wiretrace.linking import LinkSummary
     from wiretrace.model import Reject
@@ -183,10 +185,12 @@ def ingest_archive(
     with _folder(out, archive, ".wiretrace-spark-") as folder:
         manifest = ingest_job(paths, folder, spark=spark, master=master, link=link, max_bytes=max_bytes,
                               partitions=partitions, exclude=own)
-        imported = import_output(archive, folder)
+        imported = import_output(archive, folder, search=search)
         rejects = [Reject(r["source"], r["reason"]) for rows in _batches(folder, "rejects") for r in rows]
     summary = IngestSummary(ingested=imported.ingested, unchanged=imported.unchanged, updated=imported.updated,
                             rejected=imported.rejected, extracted=imported.articles, rejects=rejects)
+    if search:  # what an earlier ingest without search left out, as the local engine does
+        archive.build_search()
     if link:
         if imported.link_skipped:
             # the archive held linked articles the job did not see: link against them

@@ -345,6 +345,8 @@ def write_synthetic(texts: list[str], folder: Path, per_file: int = 1000) -> lis
 # The run a user's `wiretrace ingest` makes, in a fresh process (so its memory is its own): store,
 # extract and link on two processes, the keys made at extraction handed to the link in memory.
 # Stories are left out (stories=False): their event features take hours at 1M (docs/stories.md).
+# With --no-search the search index is left out too (`ingest --no-search`) and built afterwards,
+# in a process of its own (`wiretrace index`), timed apart.
 # A progress object notes when each pass starts, which splits the one run into its passes.
 _INGEST = """
 import glob, json, sys, time
@@ -355,12 +357,17 @@ class Passes(Quiet):
     def __init__(self):
         self.t0, self.at = time.perf_counter(), {}
     def start(self, label, total):
-        self.at[label] = time.perf_counter() - self.t0
+        self.at.setdefault(label, time.perf_counter() - self.t0)
 
 passes = Passes()
 files = sorted(glob.glob(sys.argv[2] + '/*.jsonl'))
-done = Archive(sys.argv[1]).ingest(files, stories=False, jobs=2, progress=passes)
+done = Archive(sys.argv[1]).ingest(files, stories=False, search=sys.argv[3] == 'search', jobs=2, progress=passes)
 print(json.dumps({'at': passes.at, 'end': time.perf_counter() - passes.t0, 'link': done.link.to_dict()}))
+"""
+_INDEX = """
+import sys
+from wiretrace import Archive
+print(Archive(sys.argv[1]).build_search())
 """
 
 
@@ -375,23 +382,30 @@ def _stage(code: str, *args: str) -> tuple[float, TreeMemory, str]:
     return time.perf_counter() - t0, mem, out
 
 
-def section_scale(docs, sizes, lines, keep: Path | None = None):
+def section_scale(docs, sizes, lines, keep: Path | None = None, search: bool = True):
     """Per N: the synthetic corpus written as JSON Lines captures, ingested into an archive
     and linked there in one process as a user's `wiretrace ingest` (2 processes), timed pass by
     pass with the peak memory of its process tree; and the alignment rate of one core on
-    2,000 sampled related pairs (the link verifies every candidate pair)."""
+    2,000 sampled related pairs (the link verifies every candidate pair). ``search=False``:
+    as `wiretrace ingest --no-search`, then the index built by `wiretrace index`, timed apart."""
     rows = [["N", "ingest and link s (articles/s)", "store s", "extract s", "link s",
              "peak RSS MB: main / all", "candidate pairs", "relations", "link: pairs/s",
              "align pairs/s, 1 core", "archive MB"]]
+    if not search:
+        rows[0] += ["index later s", "archive MB after"]
     for n in sizes:
         with tempfile.TemporaryDirectory(dir=keep) as tmp:
             write_synthetic(synth(docs, n), Path(tmp) / "captures")
             db = str(Path(tmp) / "scale.db")
-            t_run, mem, out = _stage(_INGEST, db, str(Path(tmp) / "captures"))
+            t_run, mem, out = _stage(_INGEST, db, str(Path(tmp) / "captures"), "search" if search else "none")
             got = json.loads(out.strip().splitlines()[-1])
             at, link = got["at"], got["link"]
             t_link = got["end"] - at["linking"]
             size = sum(f.stat().st_size for f in Path(tmp).glob("scale.db*"))
+            if not search:
+                t_index, _, indexed = _stage(_INDEX, db)
+                assert int(indexed) == n, indexed  # every article waited for the index
+                later = [f"{t_index:.1f}", f"{sum(f.stat().st_size for f in Path(tmp).glob('scale.db*')) / 2**20:,.0f}"]
             archive = Archive(db)
             pairs = [(r["a"], r["b"]) for r in archive.db.execute("SELECT a, b FROM relation")]
             sample = random.Random(3).sample(pairs, min(2000, len(pairs)))
@@ -408,14 +422,20 @@ def section_scale(docs, sizes, lines, keep: Path | None = None):
                      f"{at['linking'] - at['extracting']:.1f}", f"{t_link:.1f}",
                      f"{mem.own / 2**20:,.0f} / {mem.tree / 2**20:,.0f}", f"{link['candidates']:,}",
                      f"{link['relations']:,}", f"{link['candidates'] / t_link:,.0f}",
-                     f"{len(sample) / t_v:,.0f}" if sample else "-", f"{size / 2**20:,.0f}"])
+                     f"{len(sample) / t_v:,.0f}" if sample else "-", f"{size / 2**20:,.0f}",
+                     *([] if search else later)])
         print(rows[-1], flush=True)
-    lines += ["### Scale (synthetic corpus: new texts with the sample's reprint structure)", "",
+    lines += ["### Scale (synthetic corpus: new texts with the sample's reprint structure)"
+              + ("" if search else ", without the search index"), "",
               "Each N: the captures (JSON Lines) ingested and linked by one `Archive.ingest(jobs=2, "
-              "stories=False)` in a fresh process, as `wiretrace ingest` runs them but for the stories; "
+              f"stories=False{'' if search else ', search=False'})` in a fresh process, as "
+              f"`wiretrace ingest{'' if search else ' --no-search'}` runs them but for the stories; "
               "the passes timed from its progress reports (the total includes starting Python); peak RSS "
               "of that process (main) and of it with its workers (all), sampled from /proc. The alignment "
-              "column is one core on 2,000 relations sampled from the result, each article split afresh.", "",
+              "column is one core on 2,000 relations sampled from the result, each article split afresh."
+              + ("" if search else " The search index is then built in a process of its own "
+                 "(`Archive.build_search`, as `wiretrace index`): the index later column, and the archive's "
+                 "size after it."), "",
               *_table(rows), ""]
 
 
@@ -430,13 +450,14 @@ def _table(rows: list[list]) -> list[str]:
     return out
 
 
-def write_doc(head: list[str], lines: list[str], scale: list[str]) -> None:
-    """Accuracy and speed go to the ``link`` section, scale to ``link-scale``: a scale run
-    (1M takes most of an hour) must not wipe the accuracy tables, nor the reverse."""
+def write_doc(head: list[str], lines: list[str], scale: list[str], search: bool = True) -> None:
+    """Accuracy and speed go to the ``link`` section, scale to ``link-scale`` (or
+    ``link-scale-no-search``): a scale run (1M takes most of an hour) must not wipe the
+    accuracy tables, nor the reverse, nor one kind of scale run the other."""
     if lines:
         write_section("link", "\n".join(["## Linking", "", *head, *lines]))
     if scale:
-        write_section("link-scale", "\n".join([*head, *scale]))
+        write_section("link-scale" if search else "link-scale-no-search", "\n".join([*head, *scale]))
 
 
 def main(argv=None) -> None:
@@ -445,6 +466,8 @@ def main(argv=None) -> None:
     ap.add_argument("--scale", action="append", type=int, help="synthetic corpus size (repeatable)")
     ap.add_argument("--keep", type=Path, help="scale: write the captures and archive under this folder "
                     "(default: the system's temporary folder)")
+    ap.add_argument("--no-search", action="store_true", help="scale: ingest without the search index "
+                    "(`ingest --no-search`), then build it apart (`wiretrace index`)")
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/BENCHMARKS.md")
     args = ap.parse_args(argv)
     sections = args.section or ["accuracy", "speed", "scale"]
@@ -468,11 +491,11 @@ def main(argv=None) -> None:
     if "speed" in sections:
         section_speed(docs, ref_rel, lines)
     if "scale" in sections:
-        section_scale(docs, args.scale or [10_000], scale, args.keep)
+        section_scale(docs, args.scale or [10_000], scale, args.keep, search=not args.no_search)
     print("\n".join([*head, *lines, *scale]))
     print(f"total {time.perf_counter() - t0:.0f} s")
     if not args.no_doc:
-        write_doc(head, lines, scale)
+        write_doc(head, lines, scale, search=not args.no_search)
 
 
 if __name__ == "__main__":

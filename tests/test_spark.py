@@ -26,7 +26,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from wiretrace import Archive, link, linking  # noqa: E402
 from wiretrace.archive import LinkStore  # noqa: E402
 from wiretrace.cli import main  # noqa: E402
-from wiretrace.errors import FormatError  # noqa: E402
+from wiretrace.errors import FormatError, SearchUnavailable  # noqa: E402
 from wiretrace.spark import ingest_job, link_job  # noqa: E402
 from wiretrace.spark.layout import MANIFEST  # noqa: E402
 
@@ -344,14 +344,20 @@ def test_cli_ingest_on_spark_then_import_and_list(spark, tmp_path, capsys):
     assert main(["ingest", str(EXAMPLES), "--master", "local[1]", "--db", str(db)]) == 2
 
 
-def test_an_ingest_on_spark_may_leave_stories_for_later(spark, seeds, tmp_path):
-    """`stories=False` on the Spark engine, as on the local one: linked, not regrouped."""
+def test_an_ingest_on_spark_may_leave_stories_and_search_for_later(spark, seeds, tmp_path):
+    """`stories=False` and `search=False` on the Spark engine, as on the local one: linked,
+    not regrouped, not indexed until asked."""
     paths = [str(seeds / n) for n in ("000_e6308b167f0f33d2.txt", "001_d7cc57b77e33e5f1.txt")]
     with Archive(tmp_path / "w.db") as archive:
-        summary = archive.ingest(paths, engine="spark", spark=spark, stories=False)
+        summary = archive.ingest(paths, engine="spark", spark=spark, stories=False, search=False)
         assert summary.stories is None and summary.link.relations == 1
         assert archive.stories() == []
         assert archive.update_stories().scored == 2 and len(archive.stories()) == 1
+        assert archive.search_pending() == 2
+        with pytest.raises(SearchUnavailable):
+            archive.search("网络空间")
+        assert archive.build_search() == 2
+        assert sorted(archive.search("网络空间")) == sorted(a.id for a in archive.articles())
 
 
 # -- connected components -----------------------------------------------------------------------

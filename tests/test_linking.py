@@ -267,6 +267,7 @@ def test_version_3_archive_upgrades_its_index(tmp_path, corpus, monkeypatch):
         DROP TABLE search; DROP VIEW search_text; ALTER TABLE search_doc DROP COLUMN title;
         CREATE VIRTUAL TABLE search USING fts5(title, body, tokenize='trigram');
         DROP TABLE link_keys;  -- version 7's
+        DROP TABLE search_pending;  -- version 8's
         PRAGMA user_version = 3;
     """)
     con.close()
@@ -366,7 +367,7 @@ def test_keys_made_at_extraction_are_used_once_and_equal_linkings_own(tmp_path, 
     old.ingest([str(folder)], link=False)
     old.close()
     con = sqlite3.connect(tmp_path / "old.db")
-    con.executescript("DROP TABLE link_keys; PRAGMA user_version = 6;")
+    con.executescript("DROP TABLE link_keys; DROP TABLE search_pending; PRAGMA user_version = 6;")
     con.close()
     old = Archive(tmp_path / "old.db")
     assert old.db.execute("SELECT count(*) FROM link_keys").fetchone()[0] == 0

@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-size", type=float, default=50, metavar="MB", help="reject files larger than this (default 50 MB)")
     p.add_argument("--no-link", action="store_true", help="store and extract only; run `wiretrace link` later")
     p.add_argument("--no-search", action="store_true",
-                   help="leave the new articles out of the search index (~a quarter of a large ingest's time); "
+                   help="leave the new articles out of the search index (~a fifth of a large ingest's time); "
                         "`wiretrace index` or the next ingest without this option builds it")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="processes for extraction, verification and story features (default: every core)")

@@ -829,19 +829,23 @@ class Archive:
         ).fetchone()[0]
         if now:
             self.db.execute("INSERT INTO search (rowid, title, body) VALUES (?, ?, ?)", (rowid, title_form, body_form))
-            self.db.execute("DELETE FROM search_pending WHERE rowid = ?", (rowid,))
         else:
-            self.db.execute("INSERT OR IGNORE INTO search_pending (rowid) VALUES (?)", (rowid,))
+            self.db.execute("INSERT INTO search_pending (rowid) VALUES (?)", (rowid,))
 
     def _unindex_search(self, article_id: str, body_form: str) -> None:
-        """Take an article out of the index. An external-content FTS5 table forgets a row
-        only when told the exact texts it was given, so call this before the row changes;
-        an article still waiting to be indexed was never given to it, and is left alone."""
+        """Take a stored article out of the index, or off the list of those waiting for it,
+        before its row changes (``put_article`` then indexes it again). An external-content
+        FTS5 table forgets a row only when told the exact texts it was given, and must never
+        be told to forget one it was not given (a waiting article): that corrupts it."""
         row = self.db.execute(
-            "SELECT d.rowid, d.title FROM search_doc d WHERE d.article = ? "
-            "AND NOT EXISTS (SELECT 1 FROM search_pending p WHERE p.rowid = d.rowid)", (article_id,),
+            "SELECT d.rowid, d.title, EXISTS (SELECT 1 FROM search_pending p WHERE p.rowid = d.rowid) AS waiting "
+            "FROM search_doc d WHERE d.article = ?", (article_id,),
         ).fetchone()
-        if row is not None:
+        if row is None:
+            return
+        if row["waiting"]:
+            self.db.execute("DELETE FROM search_pending WHERE rowid = ?", (row["rowid"],))
+        else:
             self.db.execute(
                 "INSERT INTO search (search, rowid, title, body) VALUES ('delete', ?, ?, ?)",
                 (row["rowid"], row["title"], body_form),

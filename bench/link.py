@@ -382,6 +382,11 @@ def _stage(code: str, *args: str) -> tuple[float, TreeMemory, str]:
     return time.perf_counter() - t0, mem, out
 
 
+def _archive_bytes(folder: str) -> int:
+    """The scale run's archive with its WAL and shared-memory files."""
+    return sum(f.stat().st_size for f in Path(folder).glob("scale.db*"))
+
+
 def section_scale(docs, sizes, lines, keep: Path | None = None, search: bool = True):
     """Per N: the synthetic corpus written as JSON Lines captures, ingested into an archive
     and linked there in one process as a user's `wiretrace ingest` (2 processes), timed pass by
@@ -401,11 +406,11 @@ def section_scale(docs, sizes, lines, keep: Path | None = None, search: bool = T
             got = json.loads(out.strip().splitlines()[-1])
             at, link = got["at"], got["link"]
             t_link = got["end"] - at["linking"]
-            size = sum(f.stat().st_size for f in Path(tmp).glob("scale.db*"))
+            size = _archive_bytes(tmp)
             if not search:
                 t_index, _, indexed = _stage(_INDEX, db)
                 assert int(indexed) == n, indexed  # every article waited for the index
-                later = [f"{t_index:.1f}", f"{sum(f.stat().st_size for f in Path(tmp).glob('scale.db*')) / 2**20:,.0f}"]
+                later = [f"{t_index:.1f}", f"{_archive_bytes(tmp) / 2**20:,.0f}"]
             archive = Archive(db)
             pairs = [(r["a"], r["b"]) for r in archive.db.execute("SELECT a, b FROM relation")]
             sample = random.Random(3).sample(pairs, min(2000, len(pairs)))

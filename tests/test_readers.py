@@ -93,6 +93,9 @@ def test_json_array_and_field_mapping(tmp_path):
         "伊朗再推進濃縮鈾工作", "https://www.cna.com.tw/news/a", "2021-01-05", ["中央社"], "中央社")
     assert a.content_type == "html" and b.content_type == "text"
     assert (b.meta["authors"], b.meta["outlet"]) == (["港台"], "香港電台")
+    # the record itself is the capture's bytes, not copied into meta (a stored column)
+    assert set(a.meta) == {"title", "url", "published", "authors", "outlet"}
+    assert json.loads(a.data) == records[0]
 
 
 def test_json_lines_keeps_good_lines_rejects_bad_one(tmp_path):

@@ -38,7 +38,7 @@ class RawDocument:
     # ``meta`` holds what the container itself says, under these keys when known:
     #   title, url, published (str as written), authors (list[str]), outlet,
     #   captured (ISO 8601 capture time: WARC-Date, feed fetch time),
-    #   front_matter (the raw YAML mapping), fields (the raw JSON object).
+    #   front_matter (the raw YAML mapping). A JSON record's other fields are in ``data``.
     warnings: tuple[str, ...] = ()
 
     @cached_property  # its id, the stored-already check and its blob all need it (ingest's reading workers)

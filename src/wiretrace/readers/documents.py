@@ -196,7 +196,9 @@ def _record(source: str, position: int, record: Any, raw_text: str, decoded: Dec
         content = "\n\n".join(str(c) for c in content if isinstance(c, str))
     if not isinstance(content, str) or not content.strip():
         return Reject(rec_source, "JSON record has no text (looked for " + ", ".join(CONTENT) + ")")
-    meta: dict[str, Any] = {"fields": record}
+    # Only the fields extraction reads: the whole record is ``data`` already, and a copy in
+    # ``meta`` (a stored column, not compressed) was the largest column of a JSON Lines archive.
+    meta: dict[str, Any] = {}
     for key_name, names in (("title", TITLE), ("url", URL), ("published", PUBLISHED), ("outlet", OUTLET)):
         v = _first(record, names)
         if isinstance(v, dict):

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from wiretrace import ingest as ingest_module
 from wiretrace.archive import MIGRATIONS
 from wiretrace.pool import PARALLEL_MIN
 from wiretrace.errors import ArchiveError, NotFound
+from wiretrace.normalize import matching_form
 
 from conftest import EXAMPLES
 
@@ -71,6 +73,23 @@ def test_raw_bytes_are_kept_exactly(tmp_path):
     assert archive.raw_bytes(row["sha256"]) == seed.read_bytes()
     assert row["format"] == "text" and row["encoding"] == "utf-8"
     assert article.path == str(seed.resolve())
+
+
+def test_offset_maps_read_back_exactly_in_either_stored_form(tmp_path):
+    """Offset maps are stored as steps; an archive written before that holds the entries
+    themselves, compressed, and must read back the same."""
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(EXAMPLES / "000_e6308b167f0f33d2.txt")])
+    (article,) = archive.articles()
+    fresh = matching_form(article.body)
+    assert archive.normalized(article.id) == fresh
+    steps_form = archive.db.execute("SELECT offsets FROM article").fetchone()[0]
+    entries_form = zlib.compress(fresh.offsets.astype("<i4").tobytes(), 1)
+    assert len(steps_form) * 5 < len(entries_form)
+    with archive.transaction():
+        archive.db.execute("UPDATE article SET offsets = ?", (entries_form,))
+    assert archive.normalized(article.id) == fresh
+    assert not archive.normalized(article.id).offsets.flags.writeable
 
 
 def test_changed_file_becomes_new_version_linked_to_earlier(tmp_path):

@@ -13,7 +13,6 @@ import json
 import random
 import shutil
 import sqlite3
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ pytest.importorskip("pyspark")
 import pyarrow.parquet as pq  # noqa: E402
 
 from wiretrace import Archive, link, linking  # noqa: E402
-from wiretrace.archive import LinkStore  # noqa: E402
+from wiretrace.archive import LinkStore, _unpack_offsets  # noqa: E402
 from wiretrace.cli import main  # noqa: E402
 from wiretrace.errors import FormatError, SearchUnavailable  # noqa: E402
 from wiretrace.spark import ingest_job, link_job  # noqa: E402
@@ -112,13 +111,13 @@ def test_parity_relations_clusters_and_articles_on_the_sample(sample):
     assert manifest["link"]["candidates"] == sample["summary"].link.candidates
     # articles, matching forms, offset maps and the template each was extracted with
     con = sqlite3.connect(local.path)
-    stored = {r[0]: r[1:] for r in con.execute(
+    stored = {r[0]: (*r[1:11], _unpack_offsets(r[11]).tobytes(), r[12]) for r in con.execute(
         "SELECT id, title, body, published, outlet, url, authors, wire, script, language, normalized, offsets, "
         "template FROM article")}
     spark_articles = {r["id"]: (
         r["title"], r["body"], r["published"], r["outlet"], r["url"], json.dumps(r["authors"], ensure_ascii=False),
         json.dumps(r["wire"], ensure_ascii=False), r["script"], r["language"], r["normalized"],
-        zlib.compress(r["offsets"], 1), r["template"]) for r in table(out, "articles")}
+        r["offsets"], r["template"]) for r in table(out, "articles")}
     assert spark_articles == stored
     templates = {r[0]: r[1:] for r in con.execute("SELECT outlet_key, hash, sample, body FROM template")}
     assert {r["outlet_key"]: (r["hash"], r["sample"], r["body"]) for r in table(out, "templates")} == templates

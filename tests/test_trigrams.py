@@ -103,6 +103,30 @@ def test_scored_pairs_dense_and_sorted_agree_with_python(xs, ys):
         assert list(zip(i.tolist(), j.tolist())) == want
 
 
+# align's number rule as a regular expression (the same kind of specification)
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(ALPHABET + "12,,..", max_size=80))
+def test_numbers_follow_the_rule_sentence_by_sentence(text):
+    side = _side.__wrapped__(text)
+    ids, at = side.numbers
+    found = [(int(np.searchsorted(side.sent_start, m.start(), side="right")) - 1, m.group())
+             for m in NUMBER.finditer(text)]
+    assert at.tolist() == np.searchsorted([k for k, _ in found], np.arange(len(side.sent_start) + 1)).tolist()
+    # one integer per number text: equal texts give equal ids, different ones different ids
+    assert len(ids) == len(found)
+    assert len({(t, i) for (_, t), i in zip(found, ids.tolist())}) == len({t for _, t in found}) == len(set(ids.tolist()))
+
+
+def test_numbers_keep_their_separators():
+    ids, at = _side("增长3.5%，达1,234.56亿。又3.5，35与1..2").numbers
+    # "1..2": each dot ends a sentence (neither sits between two digits), the second one alone
+    assert at.tolist() == [0, 2, 5, 6]
+    assert ids[0] == ids[2] and len(set(ids.tolist())) == 5  # 3.5 1,234.56 | 3.5 35 1 | 2
+
+
 def test_a_dot_between_digits_does_not_end_a_sentence():
     assert split_sentences("增长3.5个百分点。下降.5") == [(0, 10), (10, 13), (13, 14)]
     assert np.array_equal(_side("第一句。第二句").sent_start, [0, 4])

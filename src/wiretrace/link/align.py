@@ -40,7 +40,6 @@ Knobs (bench/link.py "accuracy" re-checks them; the seeds and the moved-paragrap
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Protocol
@@ -59,8 +58,6 @@ MIN_PAIR_MATCH = 0.3
 MIN_BLOCK = 2
 MAX_PARTNERS = 3
 NEIGHBOUR_BLOCK = 3
-
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 class NormalizedLike(Protocol):
@@ -105,14 +102,12 @@ class _Side:
 
     @cached_property
     def numbers(self) -> tuple[np.ndarray, np.ndarray]:
-        """Its numbers (digit runs) as hashes of their text, sentence after sentence, and
-        where each sentence's begin: sentence k holds ``ids[at[k]:at[k + 1]]``. Found only
-        when a pair has edited sentences. A number never spans two sentences (a dot between
-        digits ends none), and its digits make its sentence one holding content."""
-        found = [(m.start(), hash(m.group())) for m in _NUMBER.finditer(self.text)]
-        ids = np.array([h for _, h in found], np.int64)
-        sent = np.searchsorted(self.sent_start, np.array([p for p, _ in found], np.int64), side="right") - 1
-        return ids, np.searchsorted(sent, np.arange(len(self.sent_start) + 1))
+        """Its numbers (digit runs) as integers equal when their texts are, sentence after
+        sentence, and where each sentence's begin: sentence k holds ``ids[at[k]:at[k + 1]]``
+        (``trigrams.number_ids``). Found only when a pair has edited sentences. A number never
+        spans two sentences (a dot between digits ends none), and its digits make its sentence
+        one holding content."""
+        return trigrams.number_ids(codepoints(self.text), trigrams.char_kinds(), self.sent_start)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

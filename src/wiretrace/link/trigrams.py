@@ -137,6 +137,44 @@ def side_arrays(cps, kinds, content):  # pragma: no cover - compiled
             gram_codes[:d], gram_sents[:d], n_grams)
 
 
+_COMMA = ord(",")
+_STOP = ord(".")
+_NUMBER_BASE = 1_000_003  # a prime above every code point: a number's digits as one integer
+
+
+@jit
+def number_ids(cps, kinds, sent_start):  # pragma: no cover - compiled
+    """The numbers of a matching form (``align._NUMBER``'s rule: decimal digits, joined by a
+    '.' or ',' with digits on both sides) as integers that equal when the texts do, sentence
+    after sentence, and where each sentence's begin: sentence k (``sent_start``, sentences
+    holding content) holds ``ids[at[k]:at[k + 1]]``."""
+    n = len(cps)
+    ids = np.empty(n // 2 + 1, np.int64)
+    sent = np.empty(n // 2 + 1, np.int64)
+    k = 0
+    p = 0
+    while p < n:
+        if kinds[cps[p]] != _DIGIT:
+            p += 1
+            continue
+        start = p
+        h = np.int64(0)
+        while p < n:
+            if kinds[cps[p]] == _DIGIT:
+                h = h * _NUMBER_BASE + cps[p]
+                p += 1
+            elif (cps[p] == _STOP or cps[p] == _COMMA) and p + 1 < n and kinds[cps[p + 1]] == _DIGIT:
+                h = h * _NUMBER_BASE + cps[p]
+                p += 1
+            else:
+                break
+        ids[k] = h
+        sent[k] = np.searchsorted(sent_start, start, side="right") - 1
+        k += 1
+    at = np.searchsorted(sent[:k], np.arange(len(sent_start) + 1))
+    return ids[:k], at
+
+
 # Up to this many sentence pairs, shared trigrams are counted in a dense table; above it (two
 # very long articles) by sorting the pairs' codes.
 DENSE_MAX = 1 << 20

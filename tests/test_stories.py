@@ -157,6 +157,36 @@ def test_story_ids_do_not_depend_on_input_order():
         assert s["id"] == story_id(s["articles"]) == expected
 
 
+# Entity overlaps of synthetic features (no jieba): 40 entities of varied document frequency,
+# so their idf weights are sums whose rounding depends on the order they are added in.
+_OVERLAPS = """
+import random
+from wiretrace.stories import EventIndex, StoryDoc
+from wiretrace.stories.similarity import Features
+rng = random.Random(5)
+pool = [f"实体{k}" for k in range(40)]
+docs = [StoryDoc(id=f"d{i:02d}", text="") for i in range(30)]
+feats = {d.id: Features(entities=set(rng.sample(pool, 9))) for d in docs}
+index = EventIndex(docs, feats)
+print([index.entity_overlap(a.id, b.id).hex() for a in docs for b in docs])
+"""
+
+
+def test_entity_overlap_does_not_depend_on_the_hash_seed():
+    """Sets iterate in string-hash order: a score summed over one must be the same number in
+    every process, or stories may differ between two runs of one archive."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = {
+        subprocess.run([sys.executable, "-c", _OVERLAPS], env={**os.environ, "PYTHONHASHSEED": str(seed)},
+                       capture_output=True, text=True, check=True).stdout
+        for seed in range(4)
+    }
+    assert len(outputs) == 1 and outputs.pop().count("0x") == 900
+
+
 def test_reprint_cluster_members_are_always_in_one_story():
     need_corpus()
     docs = list(corpus_docs())

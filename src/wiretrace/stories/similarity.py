@@ -236,7 +236,10 @@ class EventIndex:
                 rows.append(r)
                 weights.append(x)
         # Each document's total entity weight, which entity_overlap would otherwise re-add per pair.
-        self._entity_weight = {i: sum(self.eidf.get(e, 0.0) for e in f.entities) for i, f in self.feats.items()}
+        # fsum over a set: exact, so not dependent on the set's order, which follows the string
+        # hash (PYTHONHASHSEED); a plain sum moved the last bit between two processes.
+        self._entity_weight = {i: math.fsum(self.eidf.get(e, 0.0) for e in f.entities)
+                               for i, f in self.feats.items()}
 
     def cosine(self, a: str, b: str) -> float:
         va, vb = self.vectors[a], self.vectors[b]
@@ -249,7 +252,7 @@ class EventIndex:
         if not wa or not wb:
             return 0.0
         shared = self.feats[a].entities & self.feats[b].entities
-        return sum(self.eidf.get(e, 0.0) for e in shared) / min(wa, wb)
+        return math.fsum(self.eidf.get(e, 0.0) for e in shared) / min(wa, wb)
 
     def similar(self, id: str, k: int = 20) -> list[tuple[str, float]]:
         """The k documents with the highest event score to ``id`` (within the time window).

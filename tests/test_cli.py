@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from wiretrace import Archive
 from wiretrace.cli import ARTICLE_FIELDS, main
 
 from conftest import EXAMPLES
@@ -179,3 +180,13 @@ def test_show_tells_where_the_article_came_from_and_its_warnings(tmp_path):
     assert warning.startswith("front matter is not valid YAML") and warning.endswith("read the body only")
     text = run("show", record["id"], "--db", db).stdout.decode()
     assert "warning: front matter is not valid YAML" in text
+
+
+def test_spark_engine_without_pyspark_says_how_to_install_it(monkeypatch, tmp_path, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name, *a))
+    code = main(["ingest", "--db", str(tmp_path / "a.db"), "--engine", "spark", str(EXAMPLES)])
+    assert code == 2 and "pip install 'wiretrace[spark]'" in capsys.readouterr().err
+    assert not (tmp_path / "a.db").exists() or Archive(tmp_path / "a.db").counts()["captures"] == 0

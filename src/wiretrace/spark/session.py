@@ -7,6 +7,7 @@ master, memory and partitions come from the caller or spark-submit.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from contextlib import contextmanager
@@ -34,12 +35,10 @@ def local_cores(master: str) -> int:
 
 
 def require_pyspark() -> None:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        raise UsageError(
-            "the Spark engine needs PySpark: pip install 'wiretrace[spark]' (and Java 17 or later)"
-        ) from None
+    # find_spec, not an import: asking whether it is there need not load it (nor leave an
+    # unused name that linters flag)
+    if importlib.util.find_spec("pyspark") is None:
+        raise UsageError("the Spark engine needs PySpark: pip install 'wiretrace[spark]' (and Java 17 or later)")
 
 
 def builder_conf(master: str, *, shuffle_partitions: int | None = None,

@@ -10,6 +10,7 @@ import opencc
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from wiretrace import normalize
 from wiretrace.normalize import (
     FOLD_TABLE,
     OPENCC_CONFIG,
@@ -279,3 +280,29 @@ def test_language():
     assert detect_language("Le gouvernement a annoncé mardi de nouvelles mesures sanitaires.") is None
     assert detect_language("日本の首相は会見で") is None  # kana: Japanese, not guessed as zh
     assert detect_language("2021-01-04 12:00") is None
+
+
+# detect_language's counts as regular expressions: the specification its code-point table follows
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_KANA_HANGUL = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_LANG_ALPHABET = "的國中〇あア한ㄱᄀ𠀀丽a é1,。 \U0003134f\U00031350\u9fff\ua000\ud7af\ud7b0"
+
+
+def regex_language(text: str) -> str | None:
+    han, kana_hangul = len(_HAN.findall(text)), len(_KANA_HANGUL.findall(text))
+    words = re.findall("[A-Za-z\u00c0-\u024f]+", text)
+    cjk = han + kana_hangul
+    units = cjk + len(words)
+    if units and cjk / units >= normalize.LANG_CJK_MIN:
+        return "zh" if kana_hangul <= normalize.LANG_KANA_HANGUL_MAX * cjk else None
+    if units and len(words) / units >= normalize.LANG_LATIN_MIN:
+        hits = sum(w.lower() in normalize._EN_FUNCTION_WORDS for w in words)
+        return "en" if hits / len(words) >= normalize.LANG_EN_FUNCTION_WORDS_MIN else None
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_LANG_ALPHABET, max_size=40) | st.lists(st.sampled_from(["the", "of", "cat", "的", "あ", " "])).map("".join))
+def test_language_counts_follow_the_character_classes(text):
+    expected = regex_language(text)
+    assert detect_language(text) == expected

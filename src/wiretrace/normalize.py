@@ -352,9 +352,8 @@ def title_form(title: str | None) -> str:
 
 # --- script and language -----------------------------------------------------------
 
-_HAN_RE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _HAN_RANGES) + "]")
-_KANA_RE = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
-_HANGUL_RE = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_KANA_HANGUL_RANGES = ((0x3040, 0x30FF), (0x31F0, 0x31FF),  # kana
+                       (0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7AF))  # hangul
 _LATIN_WORD_RE = re.compile("[A-Za-z\u00c0-\u024f]+")
 _EN_FUNCTION_WORDS = frozenset(
     "the of and to in is that for on it with as was by are be at from this".split()
@@ -393,10 +392,25 @@ def detect_script(text: str) -> str | None:
     return "mixed"
 
 
+@functools.lru_cache(maxsize=1)
+def _cjk_classes() -> np.ndarray:
+    """Per code point up to the last Han block: 1 for Han, 2 for kana and hangul."""
+    classes = np.zeros(_HAN_RANGES[-1][1] + 1, dtype=np.uint8)
+    for value, ranges in ((1, _HAN_RANGES), (2, _KANA_HANGUL_RANGES)):
+        for lo, hi in ranges:
+            classes[lo:hi + 1] = value
+    classes.flags.writeable = False
+    return classes
+
+
 def detect_language(text: str) -> str | None:
     """``zh`` when CJK dominates, ``en`` for English-looking Latin text, else None."""
-    han = len(_HAN_RE.findall(text))
-    kana_hangul = len(_KANA_RE.findall(text)) + len(_HANGUL_RE.findall(text))
+    # counted over code points in one pass: a regex's findall made a string of every Han
+    # char, ~60 us of an article's extraction
+    classes = _cjk_classes()
+    cps = codepoints(text)
+    counts = np.bincount(classes[cps[cps < len(classes)]], minlength=3)
+    han, kana_hangul = int(counts[1]), int(counts[2])
     words = _LATIN_WORD_RE.findall(text)
     cjk = han + kana_hangul
     units = cjk + len(words)

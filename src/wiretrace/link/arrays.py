@@ -16,4 +16,9 @@ def unique(a: np.ndarray) -> np.ndarray:
     a = np.sort(a)
     if len(a) < 2:
         return a
-    return a[np.r_[True, a[1:] != a[:-1]]]
+    # the mask built in place: np.r_ parses its arguments in Python, which was a third of
+    # this function's time on an article's ~700 keys (20.5 -> 14.1 us a call)
+    first = np.empty(len(a), dtype=bool)
+    first[0] = True
+    np.not_equal(a[1:], a[:-1], out=first[1:])
+    return a[first]

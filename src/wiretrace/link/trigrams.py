@@ -144,10 +144,11 @@ _NUMBER_BASE = 1_000_003  # a prime above every code point: a number's digits as
 
 @jit
 def number_ids(cps, kinds, sent_start):  # pragma: no cover - compiled
-    """The numbers of a matching form (``align._NUMBER``'s rule: decimal digits, joined by a
-    '.' or ',' with digits on both sides) as integers that equal when the texts do, sentence
-    after sentence, and where each sentence's begin: sentence k (``sent_start``, sentences
-    holding content) holds ``ids[at[k]:at[k + 1]]``."""
+    """The numbers of a matching form as integers that are equal when their texts are,
+    sentence after sentence, and where each sentence's begin: sentence k (``sent_start``,
+    sentences holding content) holds ``ids[at[k]:at[k + 1]]``. A number is what the regular
+    expression ``\d+(?:[.,]\d+)*`` finds: decimal digits, runs of them joined by one '.' or
+    ',' (3.5, 1,234.56); tests/test_trigrams.py holds this function to it."""
     n = len(cps)
     ids = np.empty(n // 2 + 1, np.int64)
     sent = np.empty(n // 2 + 1, np.int64)

@@ -144,7 +144,7 @@ _NUMBER_BASE = 1_000_003  # a prime above every code point: a number's digits as
 
 @jit
 def number_ids(cps, kinds, sent_start):  # pragma: no cover - compiled
-    """The numbers of a matching form as integers that are equal when their texts are,
+    r"""The numbers of a matching form as integers that are equal when their texts are,
     sentence after sentence, and where each sentence's begin: sentence k (``sent_start``,
     sentences holding content) holds ``ids[at[k]:at[k + 1]]``. A number is what the regular
     expression ``\d+(?:[.,]\d+)*`` finds: decimal digits, runs of them joined by one '.' or

@@ -160,15 +160,11 @@ def number_ids(cps, kinds, sent_start):  # pragma: no cover - compiled
             continue
         start = p
         h = np.int64(0)
-        while p < n:
-            if kinds[cps[p]] == _DIGIT:
-                h = h * _NUMBER_BASE + cps[p]
-                p += 1
-            elif (cps[p] == _STOP or cps[p] == _COMMA) and p + 1 < n and kinds[cps[p + 1]] == _DIGIT:
-                h = h * _NUMBER_BASE + cps[p]
-                p += 1
-            else:
-                break
+        # a digit, or a '.' or ',' with a digit after it (one before it is the run so far)
+        while p < n and (kinds[cps[p]] == _DIGIT or (
+                (cps[p] == _STOP or cps[p] == _COMMA) and p + 1 < n and kinds[cps[p + 1]] == _DIGIT)):
+            h = h * _NUMBER_BASE + cps[p]
+            p += 1
         ids[k] = h
         sent[k] = np.searchsorted(sent_start, start, side="right") - 1
         k += 1

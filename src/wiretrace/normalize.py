@@ -376,11 +376,16 @@ def _script_flags() -> np.ndarray:
     return flags
 
 
+def _per_char(table: np.ndarray, text: str) -> np.ndarray:
+    """``table``'s value for each char of ``text`` it covers (the tables below end at the last
+    Han block; chars above it count for neither script nor language)."""
+    cps = codepoints(text)
+    return table[cps[cps < len(table)]]
+
+
 def detect_script(text: str) -> str | None:
     """``hans``, ``hant``, ``mixed``, or None (no Han chars, or none that tells)."""
-    flags = _script_flags()
-    cps = codepoints(text)
-    f = flags[cps[cps < len(flags)]]
+    f = _per_char(_script_flags(), text)
     trad, simp = int(np.count_nonzero(f & 1)), int(np.count_nonzero(f & 2))
     if trad + simp == 0:
         return None  # no Han chars, or only chars shared by both scripts: cannot tell
@@ -407,9 +412,7 @@ def detect_language(text: str) -> str | None:
     """``zh`` when CJK dominates, ``en`` for English-looking Latin text, else None."""
     # counted over code points in one pass: a regex's findall made a string of every Han
     # char, ~60 us of an article's extraction
-    classes = _cjk_classes()
-    cps = codepoints(text)
-    counts = np.bincount(classes[cps[cps < len(classes)]], minlength=3)
+    counts = np.bincount(_per_char(_cjk_classes(), text), minlength=3)
     han, kana_hangul = int(counts[1]), int(counts[2])
     words = _LATIN_WORD_RE.findall(text)
     cjk = han + kana_hangul

@@ -186,6 +186,41 @@ def test_one_corpus_at_two_paths_links_and_groups_the_same(tmp_path, corpus, mon
     assert results[0] == results[1]
 
 
+def test_batches_in_signature_order_link_as_batches_in_id_order(tmp_path, corpus, monkeypatch):
+    """Linking takes new articles in the order of their signature's first value (a worker
+    then meets a partner it has just read): only the speed may change with that, not one
+    relation, evidence or cluster. Small batches and cap make batches and the stop-key rule
+    matter on a few hundred posts."""
+    from wiretrace import linking
+
+    monkeypatch.setattr(linking, "BATCH", 64)
+    monkeypatch.setattr(linking, "MAX_POSTINGS", 20)
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for name in [n for n in sorted(os.listdir(corpus)) if n.startswith(("2021-01-05", "2021-01-06"))][::2]:
+        shutil.copy(corpus / name, posts / name)
+    seen = []
+    by_signature = linking._batches
+
+    def recorded(new_ids, keyed):
+        batches = by_signature(new_ids, keyed)
+        seen.append([keyed[i][0][:4] for batch in batches for i in batch])
+        return batches
+
+    results = []
+    for name, batches in (("signature", recorded),
+                          ("id", lambda new_ids, keyed: [sorted(new_ids)[k:k + 64] for k in range(0, len(new_ids), 64)])):
+        monkeypatch.setattr(linking, "_batches", batches)
+        archive = Archive(tmp_path / f"{name}.db")
+        archive.ingest([str(posts)], jobs=1, stories=False)
+        evidence = sorted((r["a"], r["b"], r["evidence"]) for r in archive.db.execute("SELECT a, b, evidence FROM relation"))
+        results.append((_snapshot(archive), evidence))
+    assert results[0][0][0], "the posts should hold relations"
+    assert results[0] == results[1]
+    order = seen[0]
+    assert order == sorted(order) and len(set(order)) < len(order), "equal first values, side by side"
+
+
 def test_examples_find_the_readme_cases(tmp_path):
     archive = Archive(tmp_path / "ex.db")
     archive.ingest([str(EXAMPLES)])

@@ -74,7 +74,6 @@ def link_archive(
         with archive.transaction():
             store.reset()
     new_ids = store.unlinked()
-    batches = [new_ids[start:start + BATCH] for start in range(0, len(new_ids), BATCH)]
     progress.start("linking", len(new_ids))
     # Workers read the articles from the archive themselves (committed before linking);
     # a pair is a millisecond or so of alignment, so each core pays off from a few hundred.
@@ -89,6 +88,7 @@ def link_archive(
         keyed.update(zip(missing, workers.map(_keys_in_worker, missing, inline=lambda i: _keys(archive, i))))
         keyed = {i: (keyed[i][0], np.frombuffer(keyed[i][1], "<i8")) for i in new_ids}
         pending = _Pending([keys for _, keys in keyed.values()])
+        batches = _batches(new_ids, keyed)
         if batches:  # the index loaded (and cleared of stale postings) once, before them
             with archive.transaction():
                 store.postings()
@@ -121,6 +121,17 @@ def link_archive(
     return summary
 
 
+def _batches(new_ids: list[str], keyed: dict) -> list[list[str]]:
+    """The new articles in batches of ``BATCH``, likely reprints of each other together: in
+    the order of their signature's first value (the same for two texts with the chance of
+    their Jaccard similarity), then of id. A worker then finds a partner it has just read, and
+    its text's alignment set-up, in its caches (``_relate_in_worker``, ``align._side``),
+    where in id order a pair's partner is nearly always one not met yet in the batch. The
+    relations do not depend on the order (``_Pending``), only the time does."""
+    ordered = sorted(new_ids, key=lambda i: (keyed[i][0][:4], i))
+    return [ordered[start:start + BATCH] for start in range(0, len(ordered), BATCH)]
+
+
 def keys_of(matching_text: str) -> tuple[bytes, bytes]:
     """An article's MinHash signature and LSH keys, as the archive stores them (``linked``,
     ``link_keys``): made by ingest's extraction workers, or here for articles without them."""
@@ -137,8 +148,9 @@ class _Pending:
 
     A key held by more than MAX_POSTINGS articles is a stop-key. Counting the holders
     the whole run will store (not only those stored so far) makes the candidates
-    independent of how the run is cut into batches, and so of the batch order: ids
-    order the batches, and an id depends on the path a capture was read from.
+    independent of how the run is cut into batches, and so of the batch order
+    (``_batches``), which breaks ties by id, and an id depends on the path a capture was
+    read from.
     """
 
     def __init__(self, keys: list):
@@ -163,8 +175,10 @@ def _candidates(store: LinkStore, batch: dict, pending: _Pending) -> list[tuple[
     pending.remove([keys for _, keys in batch.values()])
     new_keys = {i: keys for i, (_, keys) in batch.items()}
     pairs = link.candidates(new_keys, store.postings(), max_postings=MAX_POSTINGS, pending=pending)
-    # each new article's pairs together: a worker then reads it once for all of them
-    return sorted(pairs, key=lambda pair: pair if pair[0] in batch else (pair[1], pair[0]))
+    # each new article's pairs together, in the batch's order (``_batches``): a worker then
+    # reads it once for all of them, and its likely reprints come next
+    rank = {article_id: n for n, article_id in enumerate(batch)}
+    return sorted(pairs, key=lambda pair: (rank[pair[0]], pair[1]) if pair[0] in rank else (rank[pair[1]], pair[0]))
 
 
 def _verify(archive: Archive, workers: Workers, pairs: list[tuple[str, str]]):

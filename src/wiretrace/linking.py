@@ -148,9 +148,9 @@ class _Pending:
 
     A key held by more than MAX_POSTINGS articles is a stop-key. Counting the holders
     the whole run will store (not only those stored so far) makes the candidates
-    independent of how the run is cut into batches, and so of the batch order
-    (``_batches``), which breaks ties by id, and an id depends on the path a capture was
-    read from.
+    independent of how the run is cut into batches, and so of their order
+    (``_batches``): that order breaks ties by id, and an id depends on the path a capture
+    was read from.
     """
 
     def __init__(self, keys: list):

@@ -209,7 +209,8 @@ def test_batches_in_signature_order_link_as_batches_in_id_order(tmp_path, corpus
 
     results = []
     for name, batches in (("signature", recorded),
-                          ("id", lambda new_ids, keyed: [sorted(new_ids)[k:k + 64] for k in range(0, len(new_ids), 64)])):
+                          ("id", lambda new_ids, keyed: [sorted(new_ids)[k:k + linking.BATCH]
+                                                         for k in range(0, len(new_ids), linking.BATCH)])):
         monkeypatch.setattr(linking, "_batches", batches)
         archive = Archive(tmp_path / f"{name}.db")
         archive.ingest([str(posts)], jobs=1, stories=False)

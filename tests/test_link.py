@@ -25,7 +25,7 @@ from wiretrace.link import (
     signature_from_bytes,
     signature_to_bytes,
 )
-from wiretrace.link import minhash, orient
+from wiretrace.link import lsh, minhash, orient
 from wiretrace.extract import extract
 from wiretrace.model import Article, RawDocument, Relation
 from wiretrace.readers import read_path
@@ -284,6 +284,15 @@ def test_gram_hashes_compiled_equals_numpy(points, n):
     fast, plain = minhash.gram_hashes(cps, n), minhash.gram_hashes(cps, n, use_numba=False)
     assert fast.dtype == plain.dtype == np.uint64 and fast.tolist() == plain.tolist()
     assert len(plain) == (max(len(cps) - n + 1, 1) if len(cps) else 0)
+
+
+@settings(deadline=None)  # the first call compiles
+@given(st.lists(st.integers(0, 0xFFFFFFFF), min_size=lsh.BANDS * lsh.ROWS, max_size=lsh.BANDS * lsh.ROWS + 3))
+def test_band_keys_compiled_equals_numpy(values):
+    sig = np.array(values, np.uint32)
+    fast, plain = lsh.band_keys(sig), lsh.band_keys(sig, use_numba=False)
+    assert fast.dtype == plain.dtype == np.int64 and fast.tolist() == plain.tolist()
+    assert not (fast & 1).any()  # band keys keep bit 0 clear: anchors set it
 
 
 def test_signature_paths_and_bytes_round_trip():

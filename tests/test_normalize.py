@@ -22,6 +22,7 @@ from wiretrace.normalize import (
     detect_language,
     detect_script,
     matching_form,
+    title_form,
     to_simplified,
 )
 
@@ -219,6 +220,21 @@ _REAL_ALPHABET = sorted(set(_seed_000_body()[:600]) | set("（）「」『』“
 def test_idempotent(text):
     once = matching_form(text).text
     assert matching_form(once).text == once
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(alphabet=st.sampled_from(_REAL_ALPHABET + [" ", "\r", "\u3000", "\ufeff", "\ud800"]),
+                         max_size=60), st.text(max_size=60)))
+def test_title_form_is_the_matching_forms_text(text):
+    assert title_form(text) == matching_form(text).text
+
+
+def test_title_form_of_real_headlines(corpus):
+    heads = (p.read_text(encoding="utf-8")[:2000] for p in sorted(corpus.glob("2021-*")))
+    titles = [m.group(1) for h in heads if (m := re.search(r"^title: (.*)$", h, re.M))]
+    assert len(titles) > 2000  # every post's front matter has one
+    titles += ["  張軍：\u3000維護網絡\n\n空間 ", "", None]
+    assert [title_form(t) for t in titles] == [matching_form(t).text if t else "" for t in titles]
 
 
 # --- script and language ------------------------------------------------------------------------

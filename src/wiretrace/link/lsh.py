@@ -56,6 +56,9 @@ from .arrays import unique
 from .errors import LinkError
 from .minhash import NUM_PERM, _mix64, _numba, content_codepoints, gram_hashes, signature_of
 
+if _numba is not None:
+    from .minhash import _mix64_compiled
+
 BANDS = 32
 ROWS = 4
 ANCHOR_N = 8
@@ -71,16 +74,31 @@ Index = Mapping[int, Sequence[Id]] | postings.Postings
 _ONE = np.uint64(1)
 
 
-def band_keys(sig: np.ndarray, bands: int = BANDS, rows: int = ROWS) -> np.ndarray:
+def band_keys(sig: np.ndarray, bands: int = BANDS, rows: int = ROWS, *, use_numba: bool = True) -> np.ndarray:
     """One int64 key per band of a signature (lowest bit 0)."""
     if len(sig) < bands * rows:
         raise LinkError(f"signature of {len(sig)} values is too short for {bands}x{rows} bands")
+    if use_numba and _numba is not None:  # numpy's dozen passes over 32 values were 40 us, a quarter of keys()
+        return _band_keys_numba(sig, bands, rows)
     m = sig[: bands * rows].astype(np.uint64).reshape(bands, rows)
     with np.errstate(over="ignore"):
         h = np.arange(bands, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
         for r in range(rows):
             h = _mix64(h * np.uint64(0x100000001B3) + m[:, r])
     return ((h & ~_ONE)).view(np.int64)
+
+
+if _numba is not None:
+
+    @_numba.njit(cache=True, nogil=True)
+    def _band_keys_numba(sig, bands, rows):  # pragma: no cover - compiled; same as band_keys' numpy path
+        out = np.empty(bands, dtype=np.uint64)
+        for band in range(bands):
+            h = np.uint64(band) + np.uint64(0x9E3779B97F4A7C15)
+            for r in range(rows):
+                h = _mix64_compiled(h * np.uint64(0x100000001B3) + np.uint64(sig[band * rows + r]))
+            out[band] = h & ~np.uint64(1)
+        return out.view(np.int64)
 
 
 def _anchors(cps: np.ndarray, n: int = ANCHOR_N, window: int = ANCHOR_WINDOW, dense_below: int = DENSE_BELOW) -> np.ndarray:

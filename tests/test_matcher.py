@@ -26,6 +26,16 @@ def test_blocks_equal_difflib_on_repetitive_text(a, b):
     assert matching_blocks(a, b) == difflib_blocks(a, b)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(ALPHABET, min_size=1, max_size=40), st.integers(0, 39))
+def test_blocks_of_the_same_sentence_and_of_one_char_apart(a, at):
+    # the same sentence takes a shortcut (most pairs of a reprint); one char changed must not
+    assert matching_blocks(a, a) == difflib_blocks(a, a) == [(0, 0, len(a))]
+    at %= len(a)
+    b = a[:at] + ("在" if a[at] != "在" else "中") + a[at + 1:]
+    assert matching_blocks(a, b) == difflib_blocks(a, b)
+
+
 def test_blocks_equal_difflib_on_reprinted_sentences():
     pairs = [
         ("中国常驻联合国代表张军29日表示各国应以交流合作代替对抗", "据新华社报道张军29日说各国应以交流合作代替对抗"),
@@ -50,3 +60,15 @@ def test_blocks_equal_difflib_when_one_sentence_holds_the_other(inner, before, a
     if swap:
         a, b = b, a
     assert matching_blocks(a, b) == difflib_blocks(a, b)
+
+
+def test_kernel_cache_is_renamed_when_any_source_of_the_package_changes(tmp_path):
+    # numba checks only a kernel's own file; pick inlines blocks from another one
+    from wiretrace.link.compiled import cache_dir
+
+    (tmp_path / "pairing.py").write_text("def pick(): return blocks()\n")
+    (tmp_path / "matcher.py").write_text("def blocks(): return 1\n")
+    before = cache_dir(tmp_path)
+    assert before == cache_dir(tmp_path)
+    (tmp_path / "matcher.py").write_text("def blocks(): return 2\n")
+    assert cache_dir(tmp_path) != before

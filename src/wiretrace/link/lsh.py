@@ -53,8 +53,9 @@ import numpy as np
 
 from . import postings
 from .arrays import unique
+from .compiled import jit, numba as _numba
 from .errors import LinkError
-from .minhash import NUM_PERM, _mix64, _numba, content_codepoints, gram_hashes, signature_of
+from .minhash import NUM_PERM, _mix64, content_codepoints, gram_hashes, signature_of
 
 if _numba is not None:
     from .minhash import _mix64_compiled
@@ -90,7 +91,7 @@ def band_keys(sig: np.ndarray, bands: int = BANDS, rows: int = ROWS, *, use_numb
 
 if _numba is not None:
 
-    @_numba.njit(cache=True, nogil=True)
+    @jit
     def _band_keys_numba(sig, bands, rows):  # pragma: no cover - compiled; same as band_keys' numpy path
         out = np.empty(bands, dtype=np.uint64)
         for band in range(bands):
@@ -125,7 +126,7 @@ def _winnow_numpy(h: np.ndarray, window: int) -> np.ndarray:
 
 if _numba is not None:
 
-    @_numba.njit(cache=True, nogil=True)
+    @jit
     def _winnow_numba(h, window):  # pragma: no cover - compiled; same output as _winnow_numpy
         n = h.shape[0] - window + 1
         out = np.empty(n, dtype=np.int64)

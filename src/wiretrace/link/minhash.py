@@ -27,6 +27,7 @@ import numpy as np
 
 from wiretrace.normalize import codepoints
 
+from .compiled import jit, numba as _numba  # optional accelerator: absent numba only costs speed
 from .errors import LinkError
 
 SHINGLE_N = 5
@@ -36,11 +37,6 @@ SEED = 0x57697265  # "Wire": fixed so every engine and run draws the same permut
 MERSENNE_61 = np.uint64((1 << 61) - 1)
 _MASK32 = np.uint64(0xFFFFFFFF)
 _EMPTY = np.uint32(0xFFFFFFFF)  # signature value of a text with no content characters
-
-try:  # optional accelerator: absent numba only costs speed
-    import numba as _numba
-except ImportError:  # pragma: no cover - exercised only where numba is missing
-    _numba = None
 
 
 @lru_cache(maxsize=1)
@@ -112,9 +108,9 @@ def _minhash_numpy(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 if _numba is not None:
 
     # the same finaliser compiled, for one hash at a time inside the kernel below
-    _mix64_compiled = _numba.njit(cache=True, nogil=True)(_mix64)
+    _mix64_compiled = jit(_mix64)
 
-    @_numba.njit(cache=True, nogil=True)
+    @jit
     def _gram_hashes_numba(cps, n):  # pragma: no cover - compiled; same as gram_hashes' numpy path
         m = max(cps.shape[0] - n + 1, 1)
         k = min(n, cps.shape[0])
@@ -127,7 +123,7 @@ if _numba is not None:
             out[s] = _mix64_compiled(h)
         return out
 
-    @_numba.njit(cache=True, nogil=True)
+    @jit
     def _minhash_numba(x, a, b):  # pragma: no cover - compiled
         p = np.uint64((1 << 61) - 1)
         k = a.shape[0]

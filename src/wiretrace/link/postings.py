@@ -27,7 +27,7 @@ from typing import Hashable, Sequence
 
 import numpy as np
 
-from .matcher import jit
+from .compiled import jit
 
 MAX_SEGMENT = 1 << 24  # postings: 128 MB of keys, 128 MB of holders
 

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .matcher import jit
+from .compiled import jit
 
 PAD = 0x1FFFFF
 _ENDS = "。！？；!?;\n｡"

@@ -294,3 +294,36 @@ def test_full_web_page_with_site_chrome() -> None:
     assert a.body.endswith("進一步打擊核子協議。")
     for chrome_text in ("首頁", "熱門新聞", "台股再創新高", "非經授權", "All Rights Reserved", "| 國際"):
         assert chrome_text not in a.body
+
+
+def _first_rule_searched_everywhere(line: str):
+    """The first chrome rule whose pattern matches: rule_for without its triggers."""
+    from wiretrace.extract.chrome import RULES
+
+    return next((rule for rule in RULES if rule.pattern.search(line)), None)
+
+
+# Lines each rule with a trigger must still catch, in both scripts and in other cases.
+_TRIGGERED = [
+    "获取更多RSS", "更多内容请访问 FEEDX.NET", "版权声明：本文为原创", "Copyright 2021 Reuters", "(c) AFP",
+    "©2021 中央社", "京ICP备12345678号", "京公网安备 11010502000001号", "图片来源：路透社", "Photo: AP",
+    "REUTERS/Kim Hong-Ji", "中央社記者王飛華攝 110年1月4日", "（衛福部提供）110年1月4日", "（路透社提供）110年1月4日\n",
+    "本网免責聲明", "photo ：新华社", "京公網 11010502000001",
+]
+
+
+def test_chrome_triggers_change_no_rule_on_real_lines() -> None:
+    from wiretrace.extract import _lines
+    from wiretrace.extract.chrome import RULES, rule_for, strip_read_more, READ_MORE_TAIL
+
+    assert {r.name for r in RULES if r.trigger} == {"rss_promo", "copyright", "icp", "image_credit"}
+    lines = list(_TRIGGERED)
+    if CORPUS.is_dir():
+        for p in sorted(CORPUS.glob("2021-*")):
+            lines += _lines(load(p))[0]
+    assert len(lines) > 1000 or not CORPUS.is_dir()
+    got = [rule_for(x) for x in lines]
+    assert got == [_first_rule_searched_everywhere(x) for x in lines]
+    assert all(got[:len(_TRIGGERED)])  # the handwritten lines are all chrome
+    assert [strip_read_more(x) for x in lines] == [READ_MORE_TAIL.sub("", x) for x in lines]
+    assert strip_read_more("詳細內容請見報導（看完整報導） ") == "詳細內容請見報導"

@@ -300,7 +300,7 @@ def extract(doc: RawDocument, template: Template | None = None) -> Article:
     if title:
         title = _title.clean_title(title, [outlet or "", category or "", header_outlet or ""])
 
-    body_lines = [p for p in (chrome.READ_MORE_TAIL.sub("", p) for p in body_lines) if p]
+    body_lines = [p for p in map(chrome.strip_read_more, body_lines) if p]
     body = "\n\n".join(body_lines)
     script, language = detect_script(body), detect_language(body)
     return Article(

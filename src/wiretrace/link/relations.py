@@ -127,10 +127,10 @@ def by_shares(a_in_b: float, b_in_a: float) -> str | None:
 
 def title_similarity(a_meta: Any, b_meta: Any) -> float:
     """Jaccard of the character bigrams of two titles' matching forms (0 when either is missing)."""
-    from wiretrace.normalize import matching_form
+    from wiretrace.normalize import title_form
 
     def bigrams(title: Any) -> set[str]:
-        text = "".join(ch for ch in matching_form(str(title or "")).text if ch.isalnum())
+        text = "".join(ch for ch in title_form(str(title or "")) if ch.isalnum())
         return {text[i:i + 2] for i in range(len(text) - 1)}
 
     ga, gb = bigrams(_get(a_meta, "title")), bigrams(_get(b_meta, "title"))

@@ -287,6 +287,14 @@ def test_gram_hashes_compiled_equals_numpy(points, n):
 
 
 @settings(deadline=None)  # the first call compiles
+@given(st.lists(st.integers(0, 0x10FFFF), max_size=300))
+def test_signature_compiled_equals_numpy(points):
+    cps = np.array(points, np.uint32)
+    fast, plain = minhash.signature_of(cps), minhash.signature_of(cps, use_numba=False)
+    assert fast.dtype == plain.dtype == np.uint32 and fast.tolist() == plain.tolist()
+
+
+@settings(deadline=None)  # the first call compiles
 @given(st.lists(st.integers(0, 0xFFFFFFFF), min_size=lsh.BANDS * lsh.ROWS, max_size=lsh.BANDS * lsh.ROWS + 3))
 def test_band_keys_compiled_equals_numpy(values):
     sig = np.array(values, np.uint32)

@@ -125,19 +125,20 @@ if _numba is not None:
 
     @jit
     def _minhash_numba(x, a, b):  # pragma: no cover - compiled
+        # one permutation at a time over all shingles: the minimum stays in a register and the
+        # loop over shingles vectorises (38 against 57 us an article with the shingle loop outside)
         p = np.uint64((1 << 61) - 1)
-        k = a.shape[0]
-        out = np.full(k, np.uint64(0xFFFFFFFFFFFFFFFF), dtype=np.uint64)
-        for i in range(x.shape[0]):
-            xi = x[i]
-            for j in range(k):
-                v = xi * a[j] + b[j]
+        out = np.empty(a.shape[0], dtype=np.uint32)
+        for j in range(a.shape[0]):
+            aj, bj = a[j], b[j]
+            low = np.uint64(0xFFFFFFFFFFFFFFFF)
+            for i in range(x.shape[0]):
+                v = x[i] * aj + bj
                 v = (v & p) + (v >> np.uint64(61))
-                if v >= p:
-                    v -= p
-                if v < out[j]:
-                    out[j] = v
-        return (out & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+                v = v - p if v >= p else v
+                low = min(low, v)
+            out[j] = np.uint32(low & np.uint64(0xFFFFFFFF))
+        return out
 
 
 def signature(text: str, num_perm: int = NUM_PERM, n: int = SHINGLE_N, *, use_numba: bool = True) -> np.ndarray:

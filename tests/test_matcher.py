@@ -64,11 +64,29 @@ def test_blocks_equal_difflib_when_one_sentence_holds_the_other(inner, before, a
 
 def test_kernel_cache_is_renamed_when_any_source_of_the_package_changes(tmp_path):
     # numba checks only a kernel's own file; pick inlines blocks from another one
-    from wiretrace.link.compiled import cache_dir
+    from wiretrace.compiled import cache_dir
 
-    (tmp_path / "pairing.py").write_text("def pick(): return blocks()\n")
-    (tmp_path / "matcher.py").write_text("def blocks(): return 1\n")
-    before = cache_dir(tmp_path)
-    assert before == cache_dir(tmp_path)
-    (tmp_path / "matcher.py").write_text("def blocks(): return 2\n")
-    assert cache_dir(tmp_path) != before
+    (tmp_path / "link").mkdir()
+    (tmp_path / "link" / "pairing.py").write_text("def pick(): return blocks()\n")
+    (tmp_path / "link" / "matcher.py").write_text("def blocks(): return 1\n")
+    (tmp_path / "normalize.py").write_text("def fold(): return 1\n")
+    before = cache_dir(tmp_path, ("link/*.py", "normalize.py"))
+    assert before == cache_dir(tmp_path, ("link/*.py", "normalize.py"))
+    (tmp_path / "link" / "matcher.py").write_text("def blocks(): return 2\n")
+    after = cache_dir(tmp_path, ("link/*.py", "normalize.py"))
+    assert after != before
+    (tmp_path / "normalize.py").write_text("def fold(): return 2\n")
+    assert cache_dir(tmp_path, ("link/*.py", "normalize.py")) != after
+
+
+def test_every_file_with_kernels_names_the_cache():
+    from pathlib import Path
+
+    import wiretrace
+    from wiretrace.compiled import KERNEL_SOURCES
+
+    package = Path(wiretrace.__file__).parent
+    hashed = {f for pattern in KERNEL_SOURCES for f in package.glob(pattern)}
+    users = {f for f in package.rglob("*.py") if "from wiretrace.compiled import" in f.read_text(encoding="utf-8")
+             or "import_module(\"wiretrace.compiled\")" in f.read_text(encoding="utf-8")}
+    assert users and users <= hashed, sorted(str(f) for f in users - hashed)

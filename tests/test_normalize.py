@@ -223,6 +223,14 @@ def test_idempotent(text):
 
 
 @settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(alphabet=st.sampled_from(_REAL_ALPHABET + [" ", "\r", "\u3000", "\ufeff", "\ud800", "𠀀"]),
+                         max_size=80), st.text(max_size=80)))
+def test_compiled_fold_equals_the_numpy_passes(text):
+    (got, got_off), (want, want_off) = normalize._fold(text), normalize._fold(text, compiled=False)
+    assert got == want and got_off.dtype == want_off.dtype == np.int64 and got_off.tolist() == want_off.tolist()
+
+
+@settings(max_examples=500, deadline=None)
 @given(st.one_of(st.text(alphabet=st.sampled_from(_REAL_ALPHABET + [" ", "\r", "\u3000", "\ufeff", "\ud800"]),
                          max_size=60), st.text(max_size=60)))
 def test_title_form_is_the_matching_forms_text(text):

@@ -200,18 +200,24 @@ def to_simplified(text: str) -> str:
     return _converter(OPENCC_CONFIG).convert(text)
 
 
-def _fold(body: str) -> tuple[str, np.ndarray]:
+def _fold(body: str, *, compiled: bool = True) -> tuple[str, np.ndarray]:
     """Pass 1: table fold, whitespace collapse, strip. Offsets are indices in body.
 
-    The table is applied as a numpy lookup on code points rather than with
+    The table is applied as a lookup on code points rather than with
     ``str.translate``: translate with a dict pays a dict lookup per non-ASCII
     char and took half of matching_form's time (bench_normalize: 0.25 s of
     0.50 s over the corpus); the lookup also yields the dropped positions.
+    One compiled pass (``_fold_loop``) where numba is installed: the numpy passes
+    below, a few dozen calls over the array, took ~45 us of an article's extraction.
     """
     cps = codepoints(body)
     if cps.size == 0:
         return "", np.zeros(0, dtype=np.int64)
     lut = _fold_lut()
+    kernel = _fold_kernel() if compiled else None
+    if kernel is not None:
+        mapped, off = kernel(cps, lut)
+        return _from_codepoints(mapped), off
     if int(cps.max()) < len(lut):
         mapped = lut[cps]
     else:  # the table has no entry above the BMP: those chars stay as they are
@@ -244,6 +250,45 @@ def _fold(body: str) -> tuple[str, np.ndarray]:
         if not keep.all():
             mapped, off = mapped[keep], off[keep]
     return _from_codepoints(mapped), off
+
+
+def _fold_loop(cps, lut):  # pragma: no cover - compiled; the same as _fold's numpy passes
+    """``_fold`` in one pass: the folded code points and each one's index in the body."""
+    out = np.empty(cps.shape[0], np.uint32)
+    off = np.empty(cps.shape[0], np.int64)
+    k = 0
+    in_run = False  # inside a run of spaces and line breaks (dropped chars do not end one)
+    run_nl = False
+    run_at = 0
+    for i in range(cps.shape[0]):
+        c = cps[i]
+        m = np.int64(lut[c]) if c < lut.shape[0] else np.int64(c)
+        if m < 0:
+            continue  # dropped
+        if m == 10 or m == 32:
+            if not in_run:
+                in_run, run_nl, run_at = True, False, i
+            run_nl = run_nl or m == 10
+            continue
+        if in_run:
+            if k > 0:  # a run at the start is stripped
+                out[k] = 10 if run_nl else 32
+                off[k] = run_at
+                k += 1
+            in_run = False
+        out[k] = m
+        off[k] = i
+        k += 1
+    return out[:k], off[:k]  # a run at the end is stripped
+
+
+@functools.lru_cache(maxsize=1)
+def _fold_kernel():
+    """``_fold_loop`` compiled, or None without numba: compiled at the first fold, so a
+    command that never folds a body does not import numba."""
+    from wiretrace.compiled import jit, numba
+
+    return jit(_fold_loop) if numba is not None else None
 
 
 @functools.lru_cache(maxsize=1)

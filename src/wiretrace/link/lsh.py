@@ -51,9 +51,10 @@ from typing import TypeVar
 
 import numpy as np
 
+from wiretrace.compiled import jit, numba as _numba
+
 from . import postings
 from .arrays import unique
-from .compiled import jit, numba as _numba
 from .errors import LinkError
 from .minhash import NUM_PERM, _mix64, content_codepoints, gram_hashes, signature_of
 

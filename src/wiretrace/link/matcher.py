@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from wiretrace.compiled import jit
 from wiretrace.normalize import codepoints
-
-from .compiled import jit
 
 
 def matching_blocks(a: str, b: str) -> list[tuple[int, int, int]]:

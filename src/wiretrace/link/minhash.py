@@ -25,9 +25,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from wiretrace.compiled import jit, numba as _numba  # optional accelerator: absent numba only costs speed
 from wiretrace.normalize import codepoints
 
-from .compiled import jit, numba as _numba  # optional accelerator: absent numba only costs speed
 from .errors import LinkError
 
 SHINGLE_N = 5

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compiled import jit
+from wiretrace.compiled import jit
+
 from .matcher import blocks
 
 

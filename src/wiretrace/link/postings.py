@@ -27,7 +27,7 @@ from typing import Hashable, Sequence
 
 import numpy as np
 
-from .compiled import jit
+from wiretrace.compiled import jit
 
 MAX_SEGMENT = 1 << 24  # postings: 128 MB of keys, 128 MB of holders
 

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .compiled import jit
+from wiretrace.compiled import jit
 
 PAD = 0x1FFFFF
 _ENDS = "。！？；!?;\n｡"

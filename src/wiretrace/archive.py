@@ -1248,7 +1248,9 @@ _STEPS = b"D"
 def _pack_offsets(offsets: bytes) -> bytes:
     """An offset map (int32 LE bytes) as the archive stores it."""
     entries = np.frombuffer(offsets, "<i4")
-    return _STEPS + zlib.compress(np.diff(entries, prepend=0).astype("<i4").tobytes(), 1)
+    steps = entries.copy()  # np.diff(prepend=0) broadcast its prepend: half of this function
+    steps[1:] -= entries[:-1]
+    return _STEPS + zlib.compress(steps.tobytes(), 1)
 
 
 def _unpack_offsets(blob: bytes) -> np.ndarray:

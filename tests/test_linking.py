@@ -8,6 +8,9 @@ import shutil
 import subprocess
 import sys
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from wiretrace import Archive
 from wiretrace.archive import MIGRATIONS
 
@@ -438,3 +441,20 @@ def test_an_ingest_that_links_hands_the_keys_over_without_storing_them(tmp_path,
     assert summary.link.linked == len(handed_to_put) > 0
     assert all(keys is None for keys in handed_to_put)
     assert _snapshot(at_once) == _snapshot(apart)
+
+
+_SPAN = st.tuples(st.integers(0, 10**6), st.integers(0, 10**6))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_SPAN, _SPAN, st.floats(0, 1))), st.lists(_SPAN), st.lists(_SPAN))
+def test_evidence_text_is_the_json_of_the_evidence(passages, only_a, only_b):
+    from wiretrace.archive import evidence_json
+    from wiretrace.linking import evidence_text
+    from wiretrace.model import Passage, Relation
+
+    relation = Relation("a", "b", "reprint", 0.9, 0.9, [Passage(a, b, s) for a, b, s in passages], only_a, only_b)
+    evidence = {"passages": [[list(a), list(b), round(s, 4)] for a, b, s in passages],
+                "only_a": [list(s) for s in only_a], "only_b": [list(s) for s in only_b]}
+    assert evidence_text(relation) == evidence_json(evidence)
+    assert json.loads(evidence_text(relation)) == evidence

@@ -13,7 +13,7 @@ The same stages as ``wiretrace.linking``, on executors, with the same result:
    two already linked articles were linked before and are left out.
 4. verification: each pair joined with both articles and passed to
    ``linking.relate_pair`` (``link.orient`` + ``link.relate``); the evidence JSON
-   is ``linking.evidence`` as the archive stores it.
+   is ``linking.evidence_text``, as the archive stores it.
 5. clusters: connected components of the reprint-type edges
    (``wiretrace.spark.components``), ids by ``link.cluster_id``.
 """

@@ -271,6 +271,30 @@ def _index_on_disk(archive) -> set[tuple[int, str]]:
     return out
 
 
+def test_the_index_writes_a_batch_once_and_gathers_many_rows_on_the_next_load(tmp_path, corpus, monkeypatch):
+    """A run writes one segment row a batch and rewrites none; an archive holding more than
+    MAX_ROWS of them gathers them when it next loads its index, keeping every posting."""
+    from wiretrace import linking
+    from wiretrace.archive import LinkStore
+    from wiretrace.link import postings
+
+    monkeypatch.setattr(linking, "BATCH", 16)
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(_posts(tmp_path, corpus, ("2021-01-05",), step=3))])
+    linked = archive.db.execute("SELECT count(*) FROM linked").fetchone()[0]
+    rows = archive.db.execute("SELECT count(*) FROM link_segment").fetchone()[0]
+    assert rows == -(-linked // 16) > 4
+    index, relations = _index_on_disk(archive), _snapshot(archive)
+
+    monkeypatch.setattr(postings, "MAX_ROWS", 4)
+    with archive.transaction():
+        loaded = LinkStore(archive).postings()
+    gathered = archive.db.execute("SELECT count(*) FROM link_segment").fetchone()[0]
+    assert gathered == len(loaded.segments) < rows
+    assert _index_on_disk(archive) == index
+    assert archive.link(rebuild=False).linked == 0 and _snapshot(archive) == relations
+
+
 def test_version_3_archive_upgrades_its_index(tmp_path, corpus, monkeypatch):
     """An archive written by the version with a row per (key, article) keeps its index:
     the same postings and anchor counts as segments (several: the conversion writes one per

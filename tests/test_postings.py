@@ -80,6 +80,31 @@ def test_unlinked_holders_are_dropped_by_compact():
     assert index.compact() == []  # nothing left to drop
 
 
+def test_a_batch_is_stored_as_its_own_segment_and_merged_in_memory():
+    rnd = random.Random(11)
+    index = Postings([], np.zeros(0, np.int64), [], np.zeros(0, np.int64))
+    stored = []
+    handle = 0
+    for batch in range(20):
+        keys = _random_holders(rnd, 10)
+        handles = list(range(handle + 1, handle + 11))
+        handle = handles[-1]
+        seg = index.add(handles, [f"a{h}" for h in handles], [0] * 10, keys)
+        # what is written is this batch's postings alone, sorted by key then holder
+        assert seg.row is None and set(seg.holders.tolist()) == set(handles)
+        assert sum(map(len, keys)) == len(seg)
+        assert np.array_equal(np.lexsort((seg.holders, seg.keys)), np.arange(len(seg)))
+        stored.append(seg)
+    assert len(index.segments) < len(stored)  # merged in memory
+    # loaded again from the stored rows, one a batch, the index settles into the same layout
+    reloaded = Postings([postings.Segment(s.keys, s.holders, row) for row, s in enumerate(stored, 1)],
+                        index.handles, index.names, index.anchors)
+    reloaded.settle()
+    assert [len(s) for s in reloaded.segments] == [len(s) for s in index.segments]
+    query = np.unique(np.concatenate([s.keys for s in stored]))
+    assert _answer(reloaded.lookup(query, 5), query) == _answer(index.lookup(query, 5), query)
+
+
 def test_new_handles_must_grow():
     index = Postings([], np.zeros(0, np.int64), [], np.zeros(0, np.int64))
     index.add([5], ["a"], [0], [np.array([2], np.int64)])

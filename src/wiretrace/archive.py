@@ -944,8 +944,10 @@ class LinkStore:
 
     def postings(self) -> "Postings":
         """The LSH index in memory (loaded once; ``add_keys`` keeps it current). Postings
-        of articles unlinked since they were indexed are dropped first, on disk too."""
-        from wiretrace.link.postings import Postings, Segment
+        of articles unlinked since they were indexed are dropped first, on disk too; more
+        than ``MAX_ROWS`` segments on disk (one a batch of earlier runs) are gathered into
+        the merged ones (``wiretrace.link.postings``)."""
+        from wiretrace.link.postings import MAX_ROWS, Postings, Segment
 
         if self._postings is None:
             segments = [
@@ -953,15 +955,24 @@ class LinkStore:
                 for r in self.db.execute("SELECT id, keys, holders FROM link_segment ORDER BY id")
             ]
             rows = self.db.execute("SELECT handle, article, anchors FROM linked ORDER BY handle").fetchall()
-            self._postings = Postings(segments, np.array([r[0] for r in rows], np.int64), [r[1] for r in rows],
-                                      np.array([r[2] for r in rows], np.int64))
-            for seg in self._postings.compact():
+            index = Postings(segments, np.array([r[0] for r in rows], np.int64), [r[1] for r in rows],
+                             np.array([r[2] for r in rows], np.int64))
+            for seg in index.compact():
                 self._write(seg)
+            index.settle()
+            # rewritten only inside a transaction: a kill between the delete and the writes
+            # must not leave the archive without its index
+            if len(segments) > MAX_ROWS and self.db.in_transaction:
+                self.db.execute("DELETE FROM link_segment")
+                for seg in index.segments:
+                    seg.row = None
+                    self._write(seg)
+            self._postings = index
         return self._postings
 
     def add_keys(self, rows: Iterable[tuple[str, bytes, np.ndarray]]) -> None:
         """Index linked articles: (article id, signature bytes, LSH keys) each. One call
-        stores one segment (merged with its elders as ``Postings.add`` says): pass a batch."""
+        stores one segment (merged with its elders in memory, ``Postings.add``): pass a batch."""
         index = self.postings()  # loaded before the new rows exist
         names, signatures, anchors, keys = [], [], [], []
         for article_id, signature, article_keys in rows:
@@ -979,11 +990,7 @@ class LinkStore:
                             zip(names, signatures, anchors))
         handles = [r[0] for r in self.db.execute("SELECT handle FROM linked WHERE handle > ? ORDER BY handle", (before,))]
         self.db.executemany("DELETE FROM link_keys WHERE article = ?", ((name,) for name in names))  # used now
-        new, dropped = index.add(handles, names, anchors, keys)
-        for seg in dropped:
-            self.db.execute("DELETE FROM link_segment WHERE id = ?", (seg.row,))
-        for seg in new:
-            self._write(seg)
+        self._write(index.add(handles, names, anchors, keys))  # its own row, never rewritten in this run
 
     def waiting_keys(self, ids: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
         """The signature and keys made at extraction (``put_article``) of those of ``ids``

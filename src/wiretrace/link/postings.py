@@ -8,10 +8,16 @@ articles is 117M postings. As SQLite rows with an index on each column they cost
 to write and one query per key to read, which made the index, not the alignment, the wall of
 linking a large archive. Here each batch of new articles adds one segment (its postings as two
 parallel int64 arrays sorted by key), written as two blobs; a lookup is a ``searchsorted`` of
-the batch's keys in every segment. Segments of similar size are merged (the newest into its
-elder while the elder is at most twice as large), so an index of n postings has O(log n)
-segments and each posting is rewritten O(log n) times: n log n in all. A segment stops
+the batch's keys in every segment. In memory, segments of similar size are merged (the newest
+into its elder while the elder is at most twice as large), so an index of n postings has
+O(log n) segments and each posting is moved O(log n) times: n log n in all. A segment stops
 growing at MAX_SEGMENT postings (SQLite's blobs are at most 1 GB).
+
+On disk a batch's segment is written once, as its own row, and never rewritten while the run
+goes on: writing each merge back rewrote every posting O(log n) times, ~18 GB of blobs
+through SQLite and the page cache in a 1M link. The rows of earlier runs are gathered into
+as few as fit when an archive holding more than MAX_ROWS of them loads its index
+(``LinkStore.postings``).
 
 Holders are integer handles (``linked.handle`` in the archive, never reused), so a segment
 needs no strings; ``names`` maps a handle to its article id. An article unlinked later
@@ -30,6 +36,7 @@ import numpy as np
 from wiretrace.compiled import jit
 
 MAX_SEGMENT = 1 << 24  # postings: 128 MB of keys, 128 MB of holders
+MAX_ROWS = 64  # segments on disk before a load gathers them (one a batch of 1,000 is written)
 
 
 @dataclass
@@ -144,23 +151,30 @@ class Postings:
                 changed.append(s)
         return changed
 
-    def add(self, handles: list[int], names: list, anchors: list[int], keys: list[np.ndarray]) -> tuple[list[Segment], list[Segment]]:
-        """Index new holders (handles larger than any before). Returns the segments to store
-        and the stored segments they replace."""
+    def add(self, handles: list[int], names: list, anchors: list[int], keys: list[np.ndarray]) -> Segment:
+        """Index new holders (handles larger than any before). Returns their own segment, the
+        one to store; in memory it is merged with its elders (``settle``)."""
         if len(handles) and len(self.handles) and min(handles) <= self.handles[-1]:
             raise ValueError("postings: a new handle must be larger than every handle before it")
         self.handles = np.concatenate([self.handles, np.asarray(handles, np.int64)])
         self.names.extend(names)
         self.anchors = np.concatenate([self.anchors, np.asarray(anchors, np.int64)])
         new = segment(keys, handles)
-        dropped: list[Segment] = []
+        self._push(new)
+        return new
+
+    def settle(self) -> None:
+        """Merge the segments as ``add`` keeps them (loaded from disk, they are one a batch)."""
+        loaded, self.segments = self.segments, []
+        for seg in loaded:
+            self._push(seg)
+
+    def _push(self, new: Segment) -> None:
+        """Append a segment, merging it into its elders while they are at most twice as large
+        (a merged segment is held in memory only: ``row`` None)."""
         while self.segments and len(self.segments[-1]) <= 2 * len(new) and len(self.segments[-1]) + len(new) <= MAX_SEGMENT:
-            elder = self.segments.pop()
-            if elder.row is not None:
-                dropped.append(elder)
-            new = merged(elder, new)
+            new = merged(self.segments.pop(), new)
         self.segments.append(new)
-        return [new], dropped
 
     def lookup(self, keys: np.ndarray, limit: int) -> Found:
         """Holders of each of ``keys``, ascending (see ``Found``)."""

@@ -115,6 +115,7 @@ TRAIL = re.compile(
 # ~90 us an article.
 _PATTERNS = re.compile("|".join(f"(?P<r{k}>{rule.pattern.pattern})" for k, rule in enumerate(RULES)
                                 if rule.pattern is not None), re.I)
+assert _PATTERNS.groups == sum(rule.pattern is not None for rule in RULES), "a rule's pattern may not capture"
 _ANYWHERE = [(k, rule) for k, rule in enumerate(RULES) if rule.anywhere is not None]
 _TRIGGERS = re.compile("|".join(re.escape(t) for _, rule in _ANYWHERE for t in rule.trigger))
 

@@ -15,7 +15,8 @@ growing at MAX_SEGMENT postings (SQLite's blobs are at most 1 GB).
 
 On disk a batch's segment is written once, as its own row, and never rewritten while the run
 goes on: writing each merge back rewrote every posting O(log n) times, ~18 GB of blobs
-through SQLite and the page cache in a 1M link. The rows of earlier runs are gathered into
+through SQLite and the page cache in a 1M link by the count of merges (117M postings, ~10
+levels, 16 bytes each). The rows of earlier runs are gathered into
 as few as fit when an archive holding more than MAX_ROWS of them loads its index
 (``LinkStore.postings``).
 

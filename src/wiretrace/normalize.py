@@ -382,13 +382,17 @@ def matching_form(body: str) -> Normalized:
     off1 = np.append(off1, len(body))
     converted = to_simplified(folded)
     off2 = _align(folded, converted)
-    # str.replace scans at C speed; a translate table would look up every char
-    text = converted
-    for a, b in _HAN_FOLD:
-        text = text.replace(a, b)
     offsets = off1[off2].astype(np.int32)  # the archive stores int32 (archive.py)
     offsets.flags.writeable = False
-    return Normalized(text, offsets)
+    return Normalized(_han_fold(converted), offsets)
+
+
+def _han_fold(converted: str) -> str:
+    """Pass 3 (``_HAN_FOLD``), one char for one, so the offset map still holds."""
+    # str.replace scans at C speed; a translate table would look up every char
+    for a, b in _HAN_FOLD:
+        converted = converted.replace(a, b)
+    return converted
 
 
 def title_form(title: str | None) -> str:
@@ -396,24 +400,9 @@ def title_form(title: str | None) -> str:
     so every writer of the search index must compute it the same way.
 
     ``matching_form(title).text``, without the offset map: on a headline of a few dozen chars
-    the map's numpy passes cost ten times the text (51 against ~5 us, a twentieth of an
-    article's extraction), so the fold is ``str.translate`` and a regular expression here
-    (tests/test_normalize.py holds the two to the same text)."""
-    if not title:
-        return ""
-    folded = _SPACE_RUN.sub(_collapse_run, title.translate(_FOLD)).strip(" \n")
-    text = to_simplified(folded)
-    for a, b in _HAN_FOLD:
-        text = text.replace(a, b)
-    return text
-
-
-# A run of the spaces and line breaks the fold leaves, collapsed as ``_fold`` does.
-_SPACE_RUN = re.compile("[ \n]+")
-
-
-def _collapse_run(run: re.Match) -> str:
-    return "\n" if "\n" in run.group() else " "
+    the map's passes cost five times the text (51 against 10 us; tests/test_normalize.py holds
+    the two to the same text)."""
+    return _han_fold(to_simplified(_fold(title)[0])) if title else ""
 
 
 # --- script and language -----------------------------------------------------------

@@ -957,15 +957,17 @@ class LinkStore:
             rows = self.db.execute("SELECT handle, article, anchors FROM linked ORDER BY handle").fetchall()
             index = Postings(segments, np.array([r[0] for r in rows], np.int64), [r[1] for r in rows],
                              np.array([r[2] for r in rows], np.int64))
-            for seg in index.compact():
-                self._write(seg)
+            compacted = index.compact()
             index.settle()
-            # rewritten only inside a transaction: a kill between the delete and the writes
+            # gathered only inside a transaction: a kill between the delete and the writes
             # must not leave the archive without its index
             if len(segments) > MAX_ROWS and self.db.in_transaction:
                 self.db.execute("DELETE FROM link_segment")
                 for seg in index.segments:
                     seg.row = None
+                    self._write(seg)
+            else:
+                for seg in compacted:  # their own rows, rewritten without the dropped postings
                     self._write(seg)
             self._postings = index
         return self._postings

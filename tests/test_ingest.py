@@ -322,3 +322,29 @@ def test_store_windows_are_bounded_by_bytes_and_by_files():
     many = [f"f{k}" for k in range(ingest_module.WINDOW_FILES + 3)]
     assert [len(w) for w in ingest_module._windows(many, [1] * len(many))] == [ingest_module.WINDOW_FILES, 3]
     assert [w for w in ingest_module._windows(files, [0] * 10)] == [files]
+
+
+def test_workers_are_handed_windows_ahead_of_the_one_being_stored():
+    from wiretrace import ingest as ing
+
+    events = []
+
+    class Started:
+        def __init__(self, k):
+            self.k = k
+
+        def results(self):
+            events.append(("results", self.k))
+            return [self.k]
+
+    def start(k):
+        events.append(("start", k))
+        return Started(k)
+
+    got = [r for r in ing._read_ahead(start, 4)]
+    assert got == [[0], [1], [2], [3]]
+    # window k + WINDOWS_AHEAD is started before window k's results are waited for
+    assert ing.WINDOWS_AHEAD == 2
+    assert events == [("start", 0), ("start", 1), ("start", 2), ("results", 0), ("start", 3), ("results", 1),
+                      ("results", 2), ("results", 3)]
+    assert list(ing._read_ahead(start, 0)) == []

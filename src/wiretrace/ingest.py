@@ -164,11 +164,8 @@ def store(
             return workers.start(_read_file, [f for f in windows[k] if _in_worker(f)], chunk=1,
                                  inline=lambda path: _read_file(path, archive, options))
 
-        running = deque(ahead(k) for k in range(min(WINDOWS_AHEAD, len(windows))))
-        for k, window in enumerate(windows):
-            results = iter(running.popleft().results())
-            if k + WINDOWS_AHEAD < len(windows):
-                running.append(ahead(k + WINDOWS_AHEAD))
+        for window, results in zip(windows, _read_ahead(ahead, len(windows))):
+            results = iter(results)
             for item in window:
                 if isinstance(item, Reject):
                     _reject(archive, summary, item)
@@ -216,6 +213,17 @@ def _read_file(path: str, archive: Archive | None = None, options: ReadOptions |
         else:
             entries.append(capture_row(doc, article_id(doc.source, doc.sha256), template_key(doc)))
     return entries
+
+
+def _read_ahead(start, n: int) -> Iterator[list]:
+    """The results of windows 0..n-1, window k's work started (``start(k)``, a
+    ``Workers.start``) WINDOWS_AHEAD windows before its results are wanted."""
+    running = deque(start(k) for k in range(min(WINDOWS_AHEAD, n)))
+    for k in range(n):
+        started = running.popleft()
+        if k + WINDOWS_AHEAD < n:
+            running.append(start(k + WINDOWS_AHEAD))
+        yield started.results()
 
 
 def _in_worker(item: str | Reject) -> bool:
@@ -281,12 +289,8 @@ def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: i
             items = [(cap.id, cap.outlet_key) for cap in windows[k]]
             return workers.start(_clean_stored, items, inline=lambda item: _clean_stored(item, archive, templates))
 
-        running = deque(ahead(k) for k in range(min(WINDOWS_AHEAD, len(windows))))
-        for k, window in enumerate(windows):
-            results = running.popleft().results()
-            # the workers extract the next windows while this process stores this one
-            if k + WINDOWS_AHEAD < len(windows):
-                running.append(ahead(k + WINDOWS_AHEAD))
+        # the workers extract the next windows while this process stores this one
+        for window, results in zip(windows, _read_ahead(ahead, len(windows))):
             for cap, (article, text, offsets, title_match, link_keys) in zip(window, results):
                 written = archive.put_article(article, text, offsets, hashes.get(cap.outlet_key), title_match,
                                               link_keys=link_keys if keys is None else None, search=search)

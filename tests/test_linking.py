@@ -357,7 +357,7 @@ def test_reextracted_article_leaves_no_stale_postings(tmp_path, corpus):
     import dataclasses
 
     from wiretrace import link
-    from wiretrace.ingest import offsets_bytes
+    from wiretrace.archive import pack_offsets
     from wiretrace.normalize import matching_form
 
     folder = _posts(tmp_path, corpus, ("2021-01-05",), step=4)
@@ -369,7 +369,7 @@ def test_reextracted_article_leaves_no_stale_postings(tmp_path, corpus):
         # the same body cut in half: a new matching form, so linking forgets the article
         half = art.body[: len(art.body) // 2]
         form = matching_form(half)
-        archive.put_article(dataclasses.replace(art, body=half), form.text, offsets_bytes(form.offsets), None)
+        archive.put_article(dataclasses.replace(art, body=half), form.text, pack_offsets(form.offsets), None)
     summary = archive.link()
     assert summary.linked == 1
     index = _index_on_disk(archive)
@@ -399,7 +399,7 @@ def test_keys_made_at_extraction_are_used_once_and_equal_linkings_own(tmp_path, 
     and clears them; an archive from before (schema 6, none left) links the same."""
     import sqlite3
 
-    from wiretrace.ingest import offsets_bytes
+    from wiretrace.archive import pack_offsets
     from wiretrace.linking import keys_of, link_archive
 
     folder = _posts(tmp_path, corpus, ("2021-01-05",), step=3)
@@ -417,12 +417,12 @@ def test_keys_made_at_extraction_are_used_once_and_equal_linkings_own(tmp_path, 
     article, norm = archive.article(ids[0]), archive.normalized(ids[0])
     for text, kept in ((norm.text, 0), (norm.text + "又", 1)):
         with archive.transaction():
-            archive.put_article(article, text, offsets_bytes(list(norm.offsets) + [len(article.body)]),
+            archive.put_article(article, text, pack_offsets(list(norm.offsets) + [len(article.body)]),
                                 None, link_keys=keys_of(text))
         assert archive.db.execute("SELECT count(*) FROM link_keys").fetchone()[0] == kept
     # a third text whose keys go elsewhere (an ingest that links): the second text's row goes
     with archive.transaction():
-        archive.put_article(article, norm.text + "又又", offsets_bytes(list(norm.offsets) + [len(article.body)] * 2),
+        archive.put_article(article, norm.text + "又又", pack_offsets(list(norm.offsets) + [len(article.body)] * 2),
                             None)
     assert archive.db.execute("SELECT count(*) FROM link_keys").fetchone()[0] == 0
 

@@ -14,7 +14,7 @@ from wiretrace import Archive
 from wiretrace.archive import MIGRATIONS
 from wiretrace import archive as archive_module
 from wiretrace.errors import ArchiveError, SearchUnavailable
-from wiretrace.ingest import offsets_bytes
+from wiretrace.archive import pack_offsets
 from wiretrace.normalize import matching_form, title_form
 
 from conftest import EXAMPLES
@@ -137,14 +137,14 @@ def test_reextracted_article_is_searched_by_its_new_text(tmp_path):
     new_body = art.body[: len(art.body) // 2] + "\n\n编者按：本文只保留前半部分。"
     form = matching_form(new_body)
     with archive.transaction():
-        archive.put_article(dataclasses.replace(art, body=new_body), form.text, offsets_bytes(form.offsets),
+        archive.put_article(dataclasses.replace(art, body=new_body), form.text, pack_offsets(form.offsets),
                             None, title_form(art.title))
     _index_is_exact(archive)
     assert art.id in archive.search("只保留前半部分")
     assert art.id not in archive.search(old_only, limit=10_000)
     # the same text again (a template re-applied) leaves the index as exact
     with archive.transaction():
-        archive.put_article(dataclasses.replace(art, body=new_body), form.text, offsets_bytes(form.offsets),
+        archive.put_article(dataclasses.replace(art, body=new_body), form.text, pack_offsets(form.offsets),
                             None, title_form(art.title))
     _index_is_exact(archive)
     assert archive.search("只保留前半部分").count(art.id) == 1
@@ -246,7 +246,7 @@ def test_articles_reextracted_before_or_after_indexing_are_indexed_once(tmp_path
 def _rewrite(archive: Archive, art, note: str, *, search: bool) -> None:
     body = art.body[: len(art.body) // 2] + "\n\n" + note
     form = matching_form(body)
-    archive.put_article(dataclasses.replace(art, body=body), form.text, offsets_bytes(form.offsets), None,
+    archive.put_article(dataclasses.replace(art, body=body), form.text, pack_offsets(form.offsets), None,
                         title_form(art.title), search=search)
 
 

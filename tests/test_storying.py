@@ -220,7 +220,7 @@ def test_reextracted_article_is_relinked_and_rescored(tmp_path):
         some = next(archive.articles())
         row = archive.db.execute("SELECT normalized, offsets FROM article WHERE id = ?", (some.id,)).fetchone()
         with archive.transaction():
-            archive.put_article(some, row["normalized"] + " 新增的一句话。", b"", None)
+            archive.put_article(some, row["normalized"] + " 新增的一句话。", row["offsets"], None)
         assert archive.db.execute("SELECT count(*) FROM linked WHERE article = ?", (some.id,)).fetchone()[0] == 0
         assert archive.db.execute(
             "SELECT count(*) FROM story_features WHERE article = ?", (some.id,)).fetchone()[0] == 0

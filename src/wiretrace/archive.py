@@ -86,7 +86,7 @@ MIGRATIONS: list[str] = [
         script TEXT,
         language TEXT,
         normalized TEXT NOT NULL,          -- the matching form
-        offsets BLOB NOT NULL,             -- offset map into body (``_pack_offsets``)
+        offsets BLOB NOT NULL,             -- offset map into body (``pack_offsets``)
         template TEXT                      -- hash of the outlet template used, or NULL
     );
     CREATE TABLE reject (
@@ -781,11 +781,13 @@ class Archive:
         title_form: str = "", *, replace: bool = True, link_keys: tuple[bytes, bytes] | None = None,
         search: bool = True,
     ) -> bool:
-        """Store an article with its matching form (and its title's, for search);
-        re-extraction replaces it. With ``replace=False`` an article already stored
+        """Store an article with its matching form and offset map (``pack_offsets``), and its
+        title's matching form, for search; re-extraction replaces it. With ``replace=False`` an article already stored
         is kept as it is (``wiretrace import``). ``link_keys``: its signature and LSH keys
         (``wiretrace.linking.keys_of``), kept until it is linked. ``search=False`` leaves it
         out of the search index until ``build_search``. Returns whether a row was written."""
+        if offsets[:1] != _STEPS:  # the entries themselves (older callers) would read back as garbage
+            raise ValueError(f"article {article.id}: offsets must be stored as pack_offsets makes them")
         before = self.db.execute("SELECT normalized FROM article WHERE id = ?", (article.id,)).fetchone()
         if before is not None and not replace:
             return False
@@ -814,7 +816,7 @@ class Archive:
                 article.id, article.title, article.body, article.published, article.outlet,
                 article.url, json.dumps(article.authors, ensure_ascii=False),
                 json.dumps(article.wire, ensure_ascii=False), article.script, article.language,
-                normalized, _pack_offsets(offsets), template_hash,
+                normalized, offsets, template_hash,
             ),
         )
         self._index_search(article.id, title_form, normalized, now=search)
@@ -1254,9 +1256,11 @@ def _normalized(row: sqlite3.Row):
 _STEPS = b"D"
 
 
-def _pack_offsets(offsets: bytes) -> bytes:
-    """An offset map (int32 LE bytes) as the archive stores it."""
-    entries = np.frombuffer(offsets, "<i4")
+def pack_offsets(offsets) -> bytes:
+    """An offset map (int32 LE bytes, or its entries) as the archive stores it, and as
+    ``put_article`` takes it: made where the article is extracted (ingest's workers), so the
+    writer neither compresses it nor receives the ~6 KB of entries of an article."""
+    entries = np.frombuffer(offsets, "<i4") if isinstance(offsets, bytes) else np.asarray(offsets, "<i4")
     steps = entries.copy()  # np.diff(prepend=0) broadcast its prepend: half of this function
     steps[1:] -= entries[:-1]
     return _STEPS + zlib.compress(steps.tobytes(), 1)

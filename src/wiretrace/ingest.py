@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from wiretrace.archive import Archive, capture_row
+from wiretrace.archive import Archive, capture_row, pack_offsets
 from wiretrace.extract import Template, extract, learn_template, template_key
 from wiretrace.model import Reject, article_id
 from wiretrace.normalize import matching_form, title_form
@@ -313,16 +313,16 @@ def _init_worker(templates_json: dict[str, str], archive_path: str) -> None:
 
 def _clean_stored(item: tuple[str, str | None], archive: Archive | None = None,
                   templates: dict | None = None) -> tuple:
-    """A stored capture to ``clean``'s result, its title's matching form (for search) and its
-    signature and LSH keys (for linking: here the matching form is in hand, and the workers
-    of this pass have time to spare)."""
+    """A stored capture to ``clean``'s result with its offset map packed as the archive stores
+    it, its title's matching form (for search) and its signature and LSH keys (for linking:
+    here the matching form is in hand, and the workers of this pass have time to spare)."""
     from wiretrace.linking import keys_of  # here: importing linking loads numba, which most commands never need
 
     capture_id, key = item
     archive = archive or _WORKER["archive"]
     templates = templates if templates is not None else _WORKER["templates"]
     article, text, offsets = clean(templates.get(key), archive.document(capture_id))
-    return article, text, offsets, title_form(article.title), keys_of(text)
+    return article, text, pack_offsets(offsets), title_form(article.title), keys_of(text)
 
 
 def clean(template: Template | None, doc) -> tuple:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from wiretrace.archive import Archive, LinkStore, stored_document
+from wiretrace.archive import Archive, LinkStore, pack_offsets, stored_document
 from wiretrace.errors import FormatError
 from wiretrace.model import Article, Reject
 from wiretrace.normalize import title_form
@@ -128,7 +128,7 @@ def import_output(archive: Archive, out: str | os.PathLike, *, replace_links: bo
                     if not archive.has_capture(article.id):
                         raise FormatError(f"{local_path(out)}: article {article.id} has no capture in the "
                                           "archive or the output: import the ingest output it came from")
-                    summary.articles += archive.put_article(article, r["normalized"], r["offsets"], r["template"],
+                    summary.articles += archive.put_article(article, r["normalized"], pack_offsets(r["offsets"]), r["template"],
                                                             title_form(article.title), replace=False,
                                                             search=search)
         if "linked" in tables:

@@ -75,6 +75,30 @@ def test_raw_bytes_are_kept_exactly(tmp_path):
     assert article.path == str(seed.resolve())
 
 
+def test_captures_read_back_exactly_in_either_compression(tmp_path):
+    """Captures are stored zstd-compressed; an archive written before that holds zlib, and its
+    captures must read, re-extract and give the same article as a fresh one."""
+    archive = Archive(tmp_path / "a.db")
+    seed = EXAMPLES / "000_e6308b167f0f33d2.txt"
+    archive.ingest([str(seed)], link=False)
+    (article,) = archive.articles()
+    cap = archive.db.execute("SELECT id, sha256, content FROM capture").fetchone()
+    data = archive.db.execute("SELECT data FROM blob").fetchone()[0]
+    assert data[:4] == b"\x28\xb5\x2f\xfd" and cap["content"][:4] == b"\x28\xb5\x2f\xfd"  # zstd frames
+    fresh = archive.document(cap["id"])
+    with archive.transaction():  # the same capture as an older wiretrace stored it
+        archive.db.execute("UPDATE blob SET data = ?", (zlib.compress(seed.read_bytes(), 6),))
+        archive.db.execute("UPDATE capture SET content = ?", (zlib.compress(fresh.content.encode(), 6),))
+    old = archive.document(cap["id"])
+    assert archive.raw_bytes(cap["sha256"]) == seed.read_bytes() == old.data
+    assert old.content == fresh.content and old.meta == fresh.meta
+    with archive.transaction():
+        archive.db.execute("DELETE FROM template")  # relearnt from the zlib capture, then re-extracted
+        archive.db.execute("UPDATE article SET template = 'stale'")
+    assert ingest_module.refresh_articles(archive) == 1
+    assert list(archive.articles()) == [article]
+
+
 def test_offset_maps_read_back_exactly_in_either_stored_form(tmp_path):
     """Offset maps are stored as steps; an archive written before that holds the entries
     themselves, compressed, and must read back the same."""

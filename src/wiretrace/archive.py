@@ -353,6 +353,10 @@ def stored_document(
 
 
 WRITE_CACHE_KB = 256 * 1024  # page cache of a connection that writes (see ``Archive``)
+# WAL pages written before SQLite copies them into the database (its default: 1,000). A copy
+# syncs both files and blocks the writer; with ingest's batches of a few MB, the default made
+# every commit one. 64 MB: a 300k store pass took 28.2 s against 35.4 (the rest unchanged).
+WAL_CHECKPOINT_PAGES = 16384
 SEARCH_BATCH = 5_000  # articles indexed a transaction by ``build_search``
 
 
@@ -391,6 +395,7 @@ class Archive:
                 # spilled and re-read within the transaction (linking 300k articles spent
                 # 43 s storing relations with it, 13 s with this). Taken only as used.
                 self.db.execute(f"PRAGMA cache_size=-{WRITE_CACHE_KB}")
+                self.db.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("PRAGMA busy_timeout=10000")
             self._migrate()

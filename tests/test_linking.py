@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -482,3 +484,26 @@ def test_evidence_text_is_the_json_of_the_evidence(passages, only_a, only_b):
                 "only_a": [list(s) for s in only_a], "only_b": [list(s) for s in only_b]}
     assert evidence_text(relation) == evidence_json(evidence)
     assert json.loads(evidence_text(relation)) == evidence
+
+
+@pytest.mark.parametrize("n_keys", [50, 1_500_000])  # galloping, and through a directory
+def test_pending_counts_follow_the_batches_removed(n_keys):
+    """_Pending: how many articles not linked yet hold each key, batch after batch."""
+    from collections import Counter
+
+    from wiretrace.link.postings import DIRECTORY_MIN
+    from wiretrace.linking import _Pending
+
+    rng = np.random.default_rng(3)
+    vocabulary = rng.integers(-2**62, 2**62, n_keys)
+    articles = list(np.sort(rng.choice(vocabulary, (n_keys // 4, 8)), axis=1))
+    pending, left = _Pending(articles), Counter(k for keys in articles for k in keys.tolist())
+    assert (pending.directory is not None) == (len(pending.keys) >= DIRECTORY_MIN) == (n_keys > 50)
+    for start in range(0, len(articles), len(articles) // 5):
+        batch = articles[start:start + len(articles) // 5]
+        pending.remove(batch)
+        left.subtract(k for keys in batch for k in keys.tolist())
+        asked = np.unique(np.concatenate(batch))
+        assert pending(asked).tolist() == [left[k] for k in asked.tolist()]
+        other = np.unique(rng.choice(pending.keys, 300))  # not the batch just removed
+        assert pending(other).tolist() == [left[k] for k in other.tolist()]

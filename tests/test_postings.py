@@ -121,6 +121,31 @@ def test_sorted_bounds_equal_numpy_searchsorted(hay, needles):
     assert hi.tolist() == np.searchsorted(hay, needles, "right").tolist()
 
 
+_INT64 = st.integers(-2**63, 2**63 - 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.lists(st.integers(-20, 20), min_size=1, max_size=80),  # many copies of a key
+                 st.lists(_INT64, min_size=1, max_size=80),  # the whole range: unsigned bucket arithmetic
+                 st.lists(st.sampled_from([-2**63, -1, 0, 1, 2**63 - 1]), min_size=1, max_size=20)),
+       st.lists(_INT64 | st.integers(-25, 25), max_size=40))
+def test_bounds_through_a_directory_equal_numpy_searchsorted(hay, needles):
+    hay, needles = np.sort(np.array(hay, np.int64)), np.sort(np.array(needles + hay[:5], np.int64))
+    lo, hi = postings.key_bounds(hay, needles, postings.KeyDirectory(hay))
+    assert lo.tolist() == np.searchsorted(hay, needles, "left").tolist()
+    assert hi.tolist() == np.searchsorted(hay, needles, "right").tolist()
+
+
+def test_long_segments_are_searched_through_a_directory_with_the_same_answers():
+    rng = np.random.default_rng(5)
+    keys = np.sort(rng.integers(-2**62, 2**62, postings.DIRECTORY_MIN + 1000))
+    seg = postings.Segment(keys, np.arange(len(keys), dtype=np.int64))
+    needles = np.unique(np.concatenate([rng.choice(keys, 5000), rng.integers(-2**62, 2**62, 5000)]))
+    lo, hi = seg.bounds(needles)
+    assert seg.directory is not None
+    assert np.array_equal(lo, np.searchsorted(keys, needles)) and np.array_equal(hi, np.searchsorted(keys, needles, "right"))
+
+
 def test_lookup_wants_ascending_keys():
     index = Postings([postings.segment([np.array([2, 4], np.int64)], [1])], np.array([1]), ["x"], np.array([0]))
     with pytest.raises(ValueError, match="ascending"):

@@ -29,7 +29,7 @@ holders only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Hashable, Sequence
 
 import numpy as np
@@ -38,6 +38,10 @@ from wiretrace.compiled import jit
 
 MAX_SEGMENT = 1 << 24  # postings: 128 MB of keys, 128 MB of holders
 MAX_ROWS = 64  # segments on disk before a load gathers them (one a batch of 1,000 is written)
+# Key arrays at least this long are searched through a directory (``KeyDirectory``): below
+# it they sit in the CPU's caches and a galloping search costs no more.
+DIRECTORY_MIN = 1 << 20
+DIRECTORY_BUCKET = 16  # keys a directory entry covers on average: two cache lines of them
 
 
 @dataclass
@@ -45,9 +49,16 @@ class Segment:
     keys: np.ndarray  # int64, ascending
     holders: np.ndarray  # int64 handles, parallel to keys (ascending within one key)
     row: int | None = None  # its row in the archive, None until stored
+    directory: "KeyDirectory | None" = field(default=None, repr=False, compare=False)  # of keys, built at need
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    def bounds(self, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``key_bounds`` of ``needles`` in this segment's keys."""
+        if self.directory is None and len(self.keys) >= DIRECTORY_MIN:
+            self.directory = KeyDirectory(self.keys)
+        return key_bounds(self.keys, needles, self.directory)
 
 
 @dataclass
@@ -124,6 +135,83 @@ def sorted_bounds(hay, needles):  # pragma: no cover - compiled
     return lo, hi
 
 
+class KeyDirectory:
+    """Where each bucket of key values begins in an ascending int64 array, for ``key_bounds``.
+
+    LSH keys are hashes, spread evenly over their range, so cutting the range into ~n/16
+    equal buckets puts ~16 keys in each: a search reads one directory entry and a bucket
+    (two cache lines), where a galloping search over a long array misses the cache and the
+    TLB at nearly every probe. One batch's 117k keys against the 117M keys a 1M link holds
+    pending: 48.7 ms galloping, 12.4 ms here; against a 16M segment, ~15 and 8.1 ms. The
+    answers do not depend on the spread, only the speed: a bucket holding many keys is
+    binary-searched."""
+
+    def __init__(self, hay: np.ndarray):
+        span = int(hay[-1]) - int(hay[0])
+        bits = max(1, int(np.ceil(np.log2(max(2, len(hay) / DIRECTORY_BUCKET)))))
+        self.shift = max(0, span.bit_length() - bits)
+        self.starts = np.empty((span >> self.shift) + 2, np.int32 if len(hay) < 2**31 else np.int64)
+        _fill_directory(hay, self.shift, self.starts)
+
+
+@jit
+def _fill_directory(hay, shift, starts):  # pragma: no cover - compiled
+    """starts[b]: the first index whose key is in bucket b or later (the last entry: len(hay))."""
+    base = np.uint64(hay[0])
+    b = 0
+    for i in range(len(hay)):
+        # (key - first key) >> shift, as unsigned: int64 and uint64 mixed would be float64
+        k = np.int64((np.uint64(hay[i]) - base) >> np.uint64(shift))
+        while b <= k:
+            starts[b] = i
+            b += 1
+    while b < len(starts):
+        starts[b] = len(hay)
+        b += 1
+
+
+@jit
+def _bucket_bounds(hay, starts, shift, needles):  # pragma: no cover - compiled
+    """``sorted_bounds`` through a ``KeyDirectory`` (needles in any order): every copy of a
+    key lies in its own bucket, and every key before the bucket is smaller."""
+    lo = np.empty(len(needles), np.int64)
+    hi = np.empty(len(needles), np.int64)
+    n = len(hay)
+    base = np.uint64(hay[0])
+    for t in range(len(needles)):
+        x = needles[t]
+        if x < hay[0] or x > hay[n - 1]:
+            lo[t] = hi[t] = 0 if x < hay[0] else n
+            continue
+        k = np.int64((np.uint64(x) - base) >> np.uint64(shift))
+        left, right = np.int64(starts[k]), np.int64(starts[k + 1])
+        end = right
+        while left < right:
+            mid = (left + right) >> 1
+            if hay[mid] < x:
+                left = mid + 1
+            else:
+                right = mid
+        lo[t] = left
+        right = end
+        while left < right:
+            mid = (left + right) >> 1
+            if hay[mid] <= x:
+                left = mid + 1
+            else:
+                right = mid
+        hi[t] = left
+    return lo, hi
+
+
+def key_bounds(hay: np.ndarray, needles: np.ndarray, directory: KeyDirectory | None = None):
+    """``np.searchsorted(hay, needles, "left")`` and ``"right"`` for ascending ``needles``:
+    through ``directory`` (``KeyDirectory(hay)``) when given, else galloping."""
+    if directory is None or not len(needles):
+        return sorted_bounds(hay, needles)
+    return _bucket_bounds(hay, directory.starts, directory.shift, needles)
+
+
 class Postings:
     """The index in memory: segments, and the live holders (handle -> name, anchors)."""
 
@@ -148,7 +236,7 @@ class Postings:
         for s in self.segments:
             live = self._live(s.holders)
             if not live.all():
-                s.keys, s.holders = s.keys[live], s.holders[live]
+                s.keys, s.holders, s.directory = s.keys[live], s.holders[live], None
                 changed.append(s)
         return changed
 
@@ -185,7 +273,7 @@ class Postings:
         counts = np.zeros(len(keys), np.int64)
         spans = []
         for s in self.segments:
-            lo, hi = sorted_bounds(s.keys, keys)
+            lo, hi = s.bounds(keys)
             counts += hi - lo
             spans.append((s, lo, hi))
         small = counts <= limit

@@ -793,10 +793,11 @@ class Archive:
         search: bool = True,
     ) -> bool:
         """Store an article with its matching form and offset map (``pack_offsets``), and its
-        title's matching form, for search; re-extraction replaces it. With ``replace=False`` an article already stored
-        is kept as it is (``wiretrace import``). ``link_keys``: its signature and LSH keys
-        (``wiretrace.linking.keys_of``), kept until it is linked. ``search=False`` leaves it
-        out of the search index until ``build_search``. Returns whether a row was written."""
+        title's matching form, for search; re-extraction replaces it. With ``replace=False``
+        an article already stored is kept as it is (``wiretrace import``). ``link_keys``: its
+        signature and LSH keys (``wiretrace.linking.keys_of``), kept until it is linked.
+        ``search=False`` leaves it out of the search index until ``build_search``. Returns
+        whether a row was written."""
         if offsets[:1] != _STEPS:  # the entries themselves (older callers) would read back as garbage
             raise ValueError(f"article {article.id}: offsets must be stored as pack_offsets makes them")
         before = self.db.execute("SELECT normalized FROM article WHERE id = ?", (article.id,)).fetchone()

@@ -21,7 +21,7 @@ import numpy as np
 from wiretrace import link
 from wiretrace.archive import Archive, LinkStore
 from wiretrace.link.lsh import MAX_POSTINGS
-from wiretrace.link.postings import DIRECTORY_MIN, KeyDirectory, key_bounds
+from wiretrace.link.postings import directory_for, key_bounds
 from wiretrace.pool import Workers
 from wiretrace.progress import Progress, Quiet
 
@@ -157,7 +157,7 @@ class _Pending:
         self.keys, self.left = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.int64),
                                          return_counts=True)
         # a 1M link holds 117M keys here: searched 2,000 times, galloping took 86 s of its 337
-        self.directory = KeyDirectory(self.keys) if len(self.keys) >= DIRECTORY_MIN else None
+        self.directory = directory_for(self.keys)
         self._last: tuple[np.ndarray, np.ndarray] | None = None  # the keys removed last, where they are
 
     def _where(self, keys: np.ndarray) -> np.ndarray:

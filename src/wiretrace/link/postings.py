@@ -56,8 +56,8 @@ class Segment:
 
     def bounds(self, needles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``key_bounds`` of ``needles`` in this segment's keys."""
-        if self.directory is None and len(self.keys) >= DIRECTORY_MIN:
-            self.directory = KeyDirectory(self.keys)
+        if self.directory is None:
+            self.directory = directory_for(self.keys)
         return key_bounds(self.keys, needles, self.directory)
 
 
@@ -202,6 +202,11 @@ def _bucket_bounds(hay, starts, shift, needles):  # pragma: no cover - compiled
                 right = mid
         hi[t] = left
     return lo, hi
+
+
+def directory_for(hay: np.ndarray) -> KeyDirectory | None:
+    """A ``KeyDirectory`` of ``hay`` when it is long enough to pay (``DIRECTORY_MIN``), else None."""
+    return KeyDirectory(hay) if len(hay) >= DIRECTORY_MIN else None
 
 
 def key_bounds(hay: np.ndarray, needles: np.ndarray, directory: KeyDirectory | None = None):

@@ -128,9 +128,9 @@ def import_output(archive: Archive, out: str | os.PathLike, *, replace_links: bo
                     if not archive.has_capture(article.id):
                         raise FormatError(f"{local_path(out)}: article {article.id} has no capture in the "
                                           "archive or the output: import the ingest output it came from")
-                    summary.articles += archive.put_article(article, r["normalized"], pack_offsets(r["offsets"]), r["template"],
-                                                            title_form(article.title), replace=False,
-                                                            search=search)
+                    summary.articles += archive.put_article(article, r["normalized"], pack_offsets(r["offsets"]),
+                                                            r["template"], title_form(article.title),
+                                                            replace=False, search=search)
         if "linked" in tables:
             _links(archive, store, out, tables, summary)
         clusters = link.clusters(store.edges())  # without the evidence: all of it is GBs at scale

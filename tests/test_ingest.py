@@ -372,3 +372,21 @@ def test_workers_are_handed_windows_ahead_of_the_one_being_stored():
     assert events == [("start", 0), ("start", 1), ("start", 2), ("results", 0), ("start", 3), ("results", 1),
                       ("results", 2), ("results", 3)]
     assert list(ing._read_ahead(start, 0)) == []
+
+
+def test_an_offset_map_not_packed_is_refused_and_nothing_is_stored(tmp_path):
+    """put_article takes the offset map as pack_offsets makes it; the raw int32 entries would
+    be stored and read back as garbage."""
+    from wiretrace.archive import pack_offsets
+    from wiretrace.ingest import offsets_bytes
+
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(EXAMPLES / "000_e6308b167f0f33d2.txt")], link=False)
+    (article,) = archive.articles()
+    form = matching_form(article.body)
+    stored = archive.db.execute("SELECT offsets FROM article").fetchone()[0]
+    assert stored == pack_offsets(form.offsets)
+    with pytest.raises(ValueError, match="pack_offsets"), archive.transaction():
+        archive.put_article(article, form.text, offsets_bytes(form.offsets), None)
+    assert archive.db.execute("SELECT offsets FROM article").fetchone()[0] == stored
+    assert archive.normalized(article.id) == form

@@ -398,6 +398,8 @@ def section_scale(docs, sizes, lines, keep: Path | None = None, search: bool = T
              "align pairs/s, 1 core", "archive MB"]]
     if not search:
         rows[0] += ["index later s", "archive MB after"]
+    if keep:  # a folder named on the command line may not exist yet
+        Path(keep).mkdir(parents=True, exist_ok=True)
     for n in sizes:
         with tempfile.TemporaryDirectory(dir=keep) as tmp:
             write_synthetic(synth(docs, n), Path(tmp) / "captures")

@@ -12,7 +12,7 @@ import pytest
 
 from wiretrace import Archive
 from wiretrace.archive import MIGRATIONS
-from wiretrace import archive as archive_module
+from wiretrace.archive import core as archive_core
 from wiretrace.errors import ArchiveError, SearchUnavailable
 from wiretrace.archive import pack_offsets
 from wiretrace.normalize import matching_form, title_form
@@ -266,7 +266,7 @@ class _KillAfterFirstBatch:
 
 
 def test_indexing_killed_midway_keeps_its_batches_and_resumes(examples, tmp_path, monkeypatch):
-    monkeypatch.setattr(archive_module, "SEARCH_BATCH", 7)
+    monkeypatch.setattr(archive_core, "SEARCH_BATCH", 7)
     archive = Archive(tmp_path / "a.db")
     archive.ingest([str(EXAMPLES)], link=False, search=False)
     n = archive.search_pending()

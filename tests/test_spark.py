@@ -23,7 +23,7 @@ pytest.importorskip("pyspark")
 import pyarrow.parquet as pq  # noqa: E402
 
 from wiretrace import Archive, link, linking  # noqa: E402
-from wiretrace.archive import LinkStore, _unpack_offsets  # noqa: E402
+from wiretrace.archive import LinkStore, unpack_offsets  # noqa: E402
 from wiretrace.cli import main  # noqa: E402
 from wiretrace.errors import FormatError, SearchUnavailable  # noqa: E402
 from wiretrace.spark import ingest_job, link_job  # noqa: E402
@@ -111,7 +111,7 @@ def test_parity_relations_clusters_and_articles_on_the_sample(sample):
     assert manifest["link"]["candidates"] == sample["summary"].link.candidates
     # articles, matching forms, offset maps and the template each was extracted with
     con = sqlite3.connect(local.path)
-    stored = {r[0]: (*r[1:11], _unpack_offsets(r[11]).tobytes(), r[12]) for r in con.execute(
+    stored = {r[0]: (*r[1:11], unpack_offsets(r[11]).tobytes(), r[12]) for r in con.execute(
         "SELECT id, title, body, published, outlet, url, authors, wire, script, language, normalized, offsets, "
         "template FROM article")}
     spark_articles = {r["id"]: (

@@ -382,7 +382,7 @@ def matching_form(body: str) -> Normalized:
     off1 = np.append(off1, len(body))
     converted = to_simplified(folded)
     off2 = _align(folded, converted)
-    offsets = off1[off2].astype(np.int32)  # the archive stores int32 (archive.py)
+    offsets = off1[off2].astype(np.int32)  # the archive stores int32 (archive.rows)
     offsets.flags.writeable = False
     return Normalized(_han_fold(converted), offsets)
 

@@ -268,7 +268,7 @@ def refresh_articles(archive: Archive, progress: Progress | None = None, jobs: i
     they are put there, article id -> (signature, keys), for a link that follows in this
     process, and otherwise stored until linked (``link_keys``). Handed over, they spare the
     link reading 1.5 GB back at 1M: its first batch came ~35 s after extraction instead of
-    110-130 s (docs/linking.md). ``search=False``: see ``ingest``."""
+    110-130 s (docs/linking-log.md). ``search=False``: see ``ingest``."""
     progress = progress or Quiet()
     templates: dict[str | None, Template | None] = {None: None}
     hashes: dict[str | None, str | None] = {None: None}

@@ -371,15 +371,33 @@ print(Archive(sys.argv[1]).build_search())
 """
 
 
-def _stage(code: str, *args: str) -> tuple[float, TreeMemory, str]:
-    """Run ``code`` in a child process: wall seconds, its peak memory, its stdout."""
-    t0 = time.perf_counter()
+def _machine_counters() -> tuple[float, int]:
+    """CPU seconds busy (user, nice, system) on the whole machine, and bytes read from its disks.
+
+    Machine-wide, not the stage's process tree: the tree's workers are children of
+    multiprocessing's fork server, which their parent does not reap, so their CPU and reads
+    would not reach this process's ``getrusage``. The stage is the only work the bench runs
+    meanwhile. The reads tell a run whose archive stayed in the page cache from one whose
+    archive was read back from the disk, which the alignment control cannot."""
+    import os
+
+    busy = sum(int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:4])
+    pgpgin = next(int(line.split()[1]) for line in Path("/proc/vmstat").read_text().splitlines()
+                  if line.startswith("pgpgin "))
+    return busy / os.sysconf("SC_CLK_TCK"), pgpgin * 1024  # pgpgin counts KiB
+
+
+def _stage(code: str, *args: str) -> tuple[float, TreeMemory, str, tuple[float, int]]:
+    """Run ``code`` in a child process: wall seconds, its peak memory, its stdout, and the
+    machine's busy CPU seconds and disk bytes read while it ran."""
+    t0, (cpu0, read0) = time.perf_counter(), _machine_counters()
     child = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
     with TreeMemory(child.pid) as mem:
         out, _ = child.communicate()
     if child.returncode:
         sys.exit(f"stage failed ({child.returncode}): {code.splitlines()[-1]}")
-    return time.perf_counter() - t0, mem, out
+    cpu1, read1 = _machine_counters()
+    return time.perf_counter() - t0, mem, out, (cpu1 - cpu0, read1 - read0)
 
 
 def _archive_bytes(folder: str) -> int:
@@ -394,7 +412,7 @@ def section_scale(docs, sizes, lines, keep: Path | None = None, search: bool = T
     2,000 sampled related pairs (the link verifies every candidate pair). ``search=False``:
     as `wiretrace ingest --no-search`, then the index built by `wiretrace index`, timed apart."""
     rows = [["N", "ingest and link s (articles/s)", "store s", "extract s", "link s",
-             "peak RSS MB: main / all", "candidate pairs", "relations", "link: pairs/s",
+             "CPU busy s: machine (ms an article)", "disk read MB", "peak RSS MB: main / all", "candidate pairs", "relations", "link: pairs/s",
              "align pairs/s, 1 core", "archive MB"]]
     if not search:
         rows[0] += ["index later s", "archive MB after"]
@@ -404,13 +422,14 @@ def section_scale(docs, sizes, lines, keep: Path | None = None, search: bool = T
         with tempfile.TemporaryDirectory(dir=keep) as tmp:
             write_synthetic(synth(docs, n), Path(tmp) / "captures")
             db = str(Path(tmp) / "scale.db")
-            t_run, mem, out = _stage(_INGEST, db, str(Path(tmp) / "captures"), "search" if search else "none")
+            t_run, mem, out, (cpu, read) = _stage(_INGEST, db, str(Path(tmp) / "captures"),
+                                                  "search" if search else "none")
             got = json.loads(out.strip().splitlines()[-1])
             at, link = got["at"], got["link"]
             t_link = got["end"] - at["linking"]
             size = _archive_bytes(tmp)
             if not search:
-                t_index, _, indexed = _stage(_INDEX, db)
+                t_index, _, indexed, _ = _stage(_INDEX, db)
                 assert int(indexed) == n, indexed  # every article waited for the index
                 later = [f"{t_index:.1f}", f"{_archive_bytes(tmp) / 2**20:,.0f}"]
             archive = Archive(db)
@@ -427,6 +446,7 @@ def section_scale(docs, sizes, lines, keep: Path | None = None, search: bool = T
             archive.close()
         rows.append([f"{n:,}", f"{t_run:.1f} ({n / t_run:,.0f})", f"{at['extracting'] - at['reading']:.1f}",
                      f"{at['linking'] - at['extracting']:.1f}", f"{t_link:.1f}",
+                     f"{cpu:,.0f} ({cpu / n * 1000:.2f})", f"{read / 2**20:,.0f}",
                      f"{mem.own / 2**20:,.0f} / {mem.tree / 2**20:,.0f}", f"{link['candidates']:,}",
                      f"{link['relations']:,}", f"{link['candidates'] / t_link:,.0f}",
                      f"{len(sample) / t_v:,.0f}" if sample else "-", f"{size / 2**20:,.0f}",
@@ -438,7 +458,9 @@ def section_scale(docs, sizes, lines, keep: Path | None = None, search: bool = T
               f"stories=False{'' if search else ', search=False'})` in a fresh process, as "
               f"`wiretrace ingest{'' if search else ' --no-search'}` runs them but for the stories; "
               "the passes timed from its progress reports (the total includes starting Python); peak RSS "
-              "of that process (main) and of it with its workers (all), sampled from /proc. The alignment "
+              "of that process (main) and of it with its workers (all), sampled from /proc; the CPU seconds "
+              "the machine was busy (user and system, both cores) and the bytes it read from its disks "
+              "while the run lasted, from /proc/stat and /proc/vmstat. The alignment "
               "column is one core on 2,000 relations sampled from the result, each article split afresh."
               + ("" if search else " The search index is then built in a process of its own "
                  "(`Archive.build_search`, as `wiretrace index`): the index later column, and the archive's "

@@ -190,3 +190,17 @@ def test_spark_engine_without_pyspark_says_how_to_install_it(monkeypatch, tmp_pa
     code = main(["ingest", "--db", str(tmp_path / "a.db"), "--engine", "spark", str(EXAMPLES)])
     assert code == 2 and "pip install 'wiretrace[spark]'" in capsys.readouterr().err
     assert not (tmp_path / "a.db").exists() or Archive(tmp_path / "a.db").counts()["captures"] == 0
+
+
+def test_story_lines_count_articles_and_outlets_as_people_read_them(tmp_path):
+    db = str(tmp_path / "w.db")
+    assert run("ingest", str(EXAMPLES), "--db", db).returncode == 0
+    stories = [json.loads(line) for line in run("stories", "--db", db, "--json").stdout.decode().splitlines()]
+    lines = run("stories", "--db", db).stdout.decode().splitlines()
+    assert len(lines) == len(stories)
+    for story, line in zip(stories, lines):
+        n, outlets = len(story["articles"]), len(story["outlets"])
+        counts = line.split("\t")[2]
+        assert counts == f"{n} article{'s' if n != 1 else ''}, {outlets} outlet{'s' if outlets != 1 else ''}"
+    # the example captures hold a story told by one outlet twice: the singular is exercised
+    assert any(len(s["outlets"]) == 1 and len(s["articles"]) > 1 for s in stories)

@@ -162,6 +162,11 @@ def _engine_args(args) -> dict[str, Any]:
 # -- commands -----------------------------------------------------------------
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 outlet``, ``2 outlets``: the story lines are read by people."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _archive(args, readonly: bool = False):
     from wiretrace.archive import Archive
 
@@ -332,7 +337,8 @@ def cmd_stories(args) -> int:
     else:
         for s in stories:
             when = s["published"][1] or "-"
-            print(f"{s['id']}\t{when}\t{s['size']} articles, {len(s['outlets'])} outlets\t{s['source'] or '-'}\t{s['title']}")
+            print(f"{s['id']}\t{when}\t{_count(s['size'], 'article')}, {_count(len(s['outlets']), 'outlet')}\t"
+                  f"{s['source'] or '-'}\t{s['title']}")
     return 0
 
 
@@ -342,7 +348,8 @@ def cmd_story(args) -> int:
         emit([story])
         return 0
     print(story["title"])
-    print(f"{story['kind']} {story['id']}: {len(story['articles'])} articles from {len(story['outlets'])} outlets")
+    print(f"{story['kind']} {story['id']}: {_count(len(story['articles']), 'article')} from "
+          f"{_count(len(story['outlets']), 'outlet')}")
     print(f"    source: {story['source'] or '(none credited)'}")
     print(f"   fullest: {story['fullest']}")
     print(f"  earliest: {story['earliest']}")

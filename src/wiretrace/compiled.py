@@ -17,6 +17,7 @@ them compiles them all afresh, once.
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 try:
@@ -39,15 +40,22 @@ def cache_dir(package: Path = _PACKAGE, sources: tuple[str, ...] = KERNEL_SOURCE
 
 
 _CACHE_DIR = cache_dir() if numba is not None else None
+# ``jit`` swaps numba's global CACHE_DIR while it decorates. Kernels are mostly decorated at
+# import (under the import lock), but the fold is compiled at the first fold, which a web
+# server's threads may reach together: without this lock one could restore the other's
+# setting and put its kernel in numba's default cache, where a change to a kernel it inlines
+# goes unseen (above).
+_SWAP = threading.Lock()
 
 
 def jit(fn):
     """``fn`` compiled by numba (cached in the folder above), or ``fn`` itself without numba."""
     if numba is None:  # pragma: no cover
         return fn
-    saved = numba.config.CACHE_DIR
-    numba.config.CACHE_DIR = _CACHE_DIR  # read when the dispatcher finds its cache, here
-    try:
-        return numba.njit(cache=True, nogil=True)(fn)
-    finally:
-        numba.config.CACHE_DIR = saved
+    with _SWAP:
+        saved = numba.config.CACHE_DIR
+        numba.config.CACHE_DIR = _CACHE_DIR  # read when the dispatcher finds its cache, here
+        try:
+            return numba.njit(cache=True, nogil=True)(fn)
+        finally:
+            numba.config.CACHE_DIR = saved

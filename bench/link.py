@@ -375,9 +375,9 @@ def _machine_counters() -> tuple[float, int]:
     """CPU seconds busy (user, nice, system) on the whole machine, and bytes read from its disks.
 
     Machine-wide, not the stage's process tree: the tree's workers are children of
-    multiprocessing's fork server, which their parent does not reap, so their CPU and reads
-    would not reach this process's ``getrusage``. The stage is the only work the bench runs
-    meanwhile. The reads tell a run whose archive stayed in the page cache from one whose
+    multiprocessing's fork server, not of the stage's process, so this process's
+    ``getrusage(RUSAGE_CHILDREN)`` is not sure to count them. The stage is the only work the
+    bench runs meanwhile. The reads tell a run whose archive stayed in the page cache from one whose
     archive was read back from the disk, which the alignment control cannot."""
     import os
 
@@ -412,7 +412,8 @@ def section_scale(docs, sizes, lines, keep: Path | None = None, search: bool = T
     2,000 sampled related pairs (the link verifies every candidate pair). ``search=False``:
     as `wiretrace ingest --no-search`, then the index built by `wiretrace index`, timed apart."""
     rows = [["N", "ingest and link s (articles/s)", "store s", "extract s", "link s",
-             "CPU busy s: machine (ms an article)", "disk read MB", "peak RSS MB: main / all", "candidate pairs", "relations", "link: pairs/s",
+             "CPU busy s: machine (ms an article)", "disk read MB", "peak RSS MB: main / all",
+             "candidate pairs", "relations", "link: pairs/s",
              "align pairs/s, 1 core", "archive MB"]]
     if not search:
         rows[0] += ["index later s", "archive MB after"]

@@ -119,6 +119,41 @@ def _norm_span(norm, span):
     return s, len(text)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), max_size=40), st.data())
+def test_leftovers_are_the_unmatched_runs_mapped_to_the_body(matched, data):
+    """The compiled leftovers equal, in Python: every maximal run of unmatched content
+    characters, from its first character's body index to the body index just past its last
+    (``Normalized.to_original``), and the matched count."""
+    from wiretrace.link.pairing import leftovers
+    from wiretrace.normalize import Normalized
+
+    n = len(matched)
+    gaps = data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))  # punctuation between
+    positions = np.cumsum(np.array(gaps, np.int64) + 1) - 1
+    text_len = int(positions[-1]) + 1 if n else 0
+    steps = data.draw(st.lists(st.integers(0, 2), min_size=text_len + 1, max_size=text_len + 1))
+    norm = Normalized("x" * text_len, np.cumsum(steps).astype(np.int32))
+    want, start = [], None
+    for k, m in enumerate([*matched, True]):
+        if not m and start is None:
+            start = k
+        elif m and start is not None:
+            want.append(norm.to_original(int(positions[start]), int(positions[k - 1]) + 1))
+            start = None
+    spans, hits = leftovers(np.array(matched, np.bool_), positions, norm.offsets)
+    assert [tuple(s) for s in spans.tolist()] == want and hits == sum(matched)
+
+
+def test_align_refuses_an_offset_map_that_does_not_fit_its_text():
+    from wiretrace.normalize import Normalized, SpanError
+
+    a, b = _seeds()
+    na, nb = matching_form(a), matching_form(b)
+    with pytest.raises(SpanError, match="offset map"):
+        align(a, na, b, Normalized(nb.text, nb.offsets[:-1]))
+
+
 def test_seed_pair_is_a_candidate_though_jaccard_is_low():
     a, b = _seeds()
     ta, tb = matching_form(a).text, matching_form(b).text

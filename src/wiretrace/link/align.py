@@ -3,7 +3,7 @@
 Place in the flow: lsh candidates -> **align** -> relations.classify.
 
 Works on the matching forms (same script, folded punctuation) and reports every span in the
-ORIGINAL bodies through ``Normalized.to_original``. Steps:
+ORIGINAL bodies through the offset map (``Normalized.offsets``). Steps:
   1. split each matching form into sentences (on 。！？；!?; and newlines, and '.' unless it sits
      between two digits), keeping spans;
   2. score every sentence pair by shared content-character trigrams (an inverted index, so only
@@ -47,7 +47,7 @@ from typing import Protocol
 import numpy as np
 
 from wiretrace.model import Passage
-from wiretrace.normalize import codepoints
+from wiretrace.normalize import SpanError, codepoints
 
 from . import pairing, trigrams
 from .minhash import content_table
@@ -61,11 +61,11 @@ NEIGHBOUR_BLOCK = 3
 
 
 class NormalizedLike(Protocol):
-    """What align needs from ``wiretrace.normalize.Normalized``."""
+    """What align needs from ``wiretrace.normalize.Normalized``: the matching form and its
+    offset map (``len(text) + 1`` body indices, see ``Normalized``)."""
 
     text: str
-
-    def to_original(self, start: int, end: int) -> tuple[int, int]: ...
+    offsets: np.ndarray
 
 
 @dataclass
@@ -94,7 +94,6 @@ class _Side:
     sent_end: np.ndarray
     codes: np.ndarray  # content characters as code points (int64), sentence after sentence
     bounds: np.ndarray  # sentence k holds codes[bounds[k]:bounds[k + 1]]
-    lengths: np.ndarray  # content characters per sentence (np.diff(bounds))
     positions: np.ndarray  # normalized position of each content character, ascending
     n_grams: np.ndarray  # per sentence: how many distinct trigrams it holds
     gram_codes: np.ndarray  # (trigram code, sentence) pairs, each once, sorted by code
@@ -121,21 +120,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def _side(text: str) -> _Side:
     codes, bounds, positions, sent_start, sent_end, gram_codes, gram_sents, n_grams = trigrams.side_arrays(
         codepoints(text), trigrams.char_kinds(), content_table())
-    return _Side(text, sent_start, sent_end, codes, bounds, np.diff(bounds), positions, n_grams,
-                 gram_codes, gram_sents)
+    return _Side(text, sent_start, sent_end, codes, bounds, positions, n_grams, gram_codes, gram_sents)
 
 
 def _scored_pairs(a: _Side, b: _Side) -> tuple[np.ndarray, np.ndarray]:
     """Sentence pairs worth a character alignment, best (most shared trigrams) first."""
     return trigrams.scored_pairs(a.gram_codes, a.gram_sents, a.n_grams, b.gram_codes, b.gram_sents,
                                  b.n_grams, MIN_PAIR_GRAMS, MIN_PAIR_OVERLAP, trigrams.DENSE_MAX)
-
-
-def _content_runs(side: _Side, matched: np.ndarray) -> list[tuple[int, int]]:
-    """Group the unmatched content characters into spans that only punctuation/space
-    interrupts: maximal runs of unmatched content indices, as normalized [first, last + 1)."""
-    pos = side.positions
-    return [(int(pos[s]), int(pos[e - 1]) + 1) for s, e in pairing.unmatched_runs(matched).tolist()]
 
 
 def align(a_body: str, a_norm: NormalizedLike, b_body: str, b_norm: NormalizedLike) -> Alignment:
@@ -145,38 +136,32 @@ def align(a_body: str, a_norm: NormalizedLike, b_body: str, b_norm: NormalizedLi
     taken so callers can check spans, and are not otherwise read.
     """
     a, b = _side(a_norm.text), _side(b_norm.text)
+    for norm in (a_norm, b_norm):  # the compiled mapping reads offsets unchecked
+        if len(norm.offsets) != len(norm.text) + 1:
+            raise SpanError(f"offset map of {len(norm.offsets)} entries for a matching form of {len(norm.text)}")
     order_i, order_j = _scored_pairs(a, b)
     matched_a, matched_b, kept_i, kept_j, starts, ma, mb = pairing.pick(
         a.codes, a.bounds, b.codes, b.bounds, order_i, order_j,
         MIN_BLOCK, MIN_PAIR_MATCH, MAX_PARTNERS, NEIGHBOUR_BLOCK)
     al = Alignment()
-    al.numbers_kept, al.numbers_changed = _figures(a, b, kept_i, kept_j, starts[1:] - starts[:-1])
-    al.a_chars, al.b_chars = len(a.codes), len(b.codes)
-    al.a_in_b = int(matched_a.sum()) / al.a_chars if al.a_chars else 0.0
-    al.b_in_a = int(matched_b.sum()) / al.b_chars if al.b_chars else 0.0
-
-    if len(kept_i):
-        runs = pairing.passages(kept_i, kept_j, starts, ma, mb, a.bounds, b.bounds)
-        for a_first, a_last, b_first, b_last, a_matched, len_a, len_b in runs.tolist():
-            sim = 2 * a_matched / (len_a + len_b)
-            sa = a_norm.to_original(int(a.positions[a_first]), int(a.positions[a_last]) + 1)
-            sb = b_norm.to_original(int(b.positions[b_first]), int(b.positions[b_last]) + 1)
-            al.passages.append(Passage(a=tuple(sa), b=tuple(sb), similarity=round(min(sim, 1.0), 4)))
-            al.longest_passage = max(al.longest_passage, a_matched)
-        al.passages.sort(key=lambda p: (p.a, p.b))
-
-    al.only_a = [tuple(a_norm.to_original(s, e)) for s, e in _content_runs(a, matched_a)]
-    al.only_b = [tuple(b_norm.to_original(s, e)) for s, e in _content_runs(b, matched_b)]
-    return al
-
-
-def _figures(a: _Side, b: _Side, kept_i: np.ndarray, kept_j: np.ndarray, matched: np.ndarray) -> tuple[int, int]:
-    """Numbers kept and numbers changed: per edited a sentence, its numbers against those of
-    all its partners. A number replaced by another (6.5444 -> 6.4978) marks a re-filled
-    template; a number merely dropped (a dateline 1月7日 cut by the reprint) does not.
-    ``matched[t]``: a characters pair t matched."""
     # an unchanged sentence (all its partners match it whole) says nothing about figures
-    whole = (matched == a.lengths[kept_i]) & (matched == b.lengths[kept_j])
-    if whole.all():
-        return 0, 0
-    return pairing.figures(kept_i, kept_j, whole, *a.numbers, *b.numbers)
+    whole, unchanged = pairing.unchanged(kept_i, kept_j, starts, a.bounds, b.bounds)
+    if not unchanged:
+        al.numbers_kept, al.numbers_changed = pairing.figures(kept_i, kept_j, whole, *a.numbers, *b.numbers)
+    only_a, matched_chars_a = pairing.leftovers(matched_a, a.positions, a_norm.offsets)
+    only_b, matched_chars_b = pairing.leftovers(matched_b, b.positions, b_norm.offsets)
+    al.a_chars, al.b_chars = len(a.codes), len(b.codes)
+    al.a_in_b = matched_chars_a / al.a_chars if al.a_chars else 0.0
+    al.b_in_a = matched_chars_b / al.b_chars if al.b_chars else 0.0
+    al.only_a = list(map(tuple, only_a.tolist()))
+    al.only_b = list(map(tuple, only_b.tolist()))
+    if len(kept_i):
+        runs = pairing.passages(kept_i, kept_j, starts, ma, mb, a.bounds, b.bounds,
+                                a.positions, a_norm.offsets, b.positions, b_norm.offsets)
+        rows = runs.tolist()
+        al.passages = sorted(
+            (Passage(a=(a0, a1), b=(b0, b1), similarity=round(min(2 * a_matched / (len_a + len_b), 1.0), 4))
+             for a0, a1, b0, b1, a_matched, len_a, len_b in rows),
+            key=lambda p: (p.a, p.b))
+        al.longest_passage = max(row[4] for row in rows)
+    return al

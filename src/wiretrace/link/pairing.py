@@ -132,11 +132,15 @@ def pick(ca, bounds_a, cb, bounds_b, order_i, order_j, min_block, min_match, max
 
 
 @jit
-def passages(kept_i, kept_j, starts, ma, mb, bounds_a, bounds_b):  # pragma: no cover - compiled
+def passages(kept_i, kept_j, starts, ma, mb, bounds_a, bounds_b, positions_a, offsets_a, positions_b,
+             offsets_b):  # pragma: no cover - compiled
     """Runs of kept pairs that advance together (in (i, j) order, a pair joins the first run
-    whose last pair is (i or i-1, j or j-1)). Per run: first and last matched content index
-    on each side, how many distinct a characters it matched, and the content characters of
-    its sentences on each side; a (runs, 7) int64 array in the order the runs began."""
+    whose last pair is (i or i-1, j or j-1)). Per run: its span in each original body (a
+    start, a end, b start, b end: from its first matched character to just past its last,
+    see ``body_span``), how many distinct a characters it matched, and the content
+    characters of its sentences on each side; a (runs, 7) int64 array in the order the runs
+    began. ``positions_*``: the matching-form position of each content character;
+    ``offsets_*``: the matching form's offset map (``Normalized.offsets``)."""
     k = len(kept_i)
     n_a, n_b = len(bounds_a) - 1, len(bounds_b) - 1
     order = np.argsort(kept_i * n_b + kept_j)
@@ -187,31 +191,59 @@ def passages(kept_i, kept_j, starts, ma, mb, bounds_a, bounds_b):  # pragma: no 
         if seen_b[j] != r:
             seen_b[j] = r
             out[r, 6] += bounds_b[j + 1] - bounds_b[j]
+    for r in range(len(out)):
+        out[r, 0], out[r, 1] = body_span(positions_a, offsets_a, out[r, 0], out[r, 1])
+        out[r, 2], out[r, 3] = body_span(positions_b, offsets_b, out[r, 2], out[r, 3])
     return out
 
 
 @jit
-def unmatched_runs(matched):  # pragma: no cover - compiled
-    """Maximal runs of False in ``matched`` as a (runs, 2) array of [start, end)."""
+def body_span(positions, offsets, first, last):  # pragma: no cover - compiled
+    """Content characters ``first..last`` (inclusive) as a span of the original body: from
+    the body index of the first's matching-form position to that of the position just past
+    the last's (``Normalized.to_original``)."""
+    return offsets[positions[first]], offsets[positions[last] + 1]
+
+
+@jit
+def leftovers(matched, positions, offsets):  # pragma: no cover - compiled
+    """The maximal runs of unmatched content characters (only punctuation and spaces, which
+    are not content, may sit inside one) as an (n, 2) array of original body spans
+    (``body_span``), and how many content characters are matched."""
     out = np.empty((len(matched) // 2 + 1, 2), np.int64)
-    n, start = 0, -1
+    n, start, hits = 0, -1, 0
     for k in range(len(matched)):
         if not matched[k]:
             if start < 0:
                 start = k
-        elif start >= 0:
-            out[n, 0], out[n, 1] = start, k
+            continue
+        hits += 1
+        if start >= 0:
+            out[n, 0], out[n, 1] = body_span(positions, offsets, start, k - 1)
             n, start = n + 1, -1
     if start >= 0:
-        out[n, 0], out[n, 1] = start, len(matched)
+        out[n, 0], out[n, 1] = body_span(positions, offsets, start, len(matched) - 1)
         n += 1
-    return out[:n]
+    return out[:n], hits
+
+
+@jit
+def unchanged(kept_i, kept_j, starts, bounds_a, bounds_b):  # pragma: no cover - compiled
+    """Per kept pair, whether it matched the whole of both its sentences (the sentence is
+    unchanged), and whether every pair did."""
+    whole = np.empty(len(kept_i), np.bool_)
+    every = True
+    for t in range(len(kept_i)):
+        i, j, m = kept_i[t], kept_j[t], starts[t + 1] - starts[t]
+        whole[t] = m == bounds_a[i + 1] - bounds_a[i] and m == bounds_b[j + 1] - bounds_b[j]
+        every = every and whole[t]
+    return whole, every
 
 
 @jit
 def figures(kept_i, kept_j, whole, a_ids, a_at, b_ids, b_at):  # pragma: no cover - compiled
-    """Numbers kept and changed (see ``align._figures``): for each a sentence with an edited
-    pair (``whole[t]`` false), its numbers against those of all its partners, as multisets
+    """Numbers kept and changed (see ``align``): for each a sentence with an edited pair
+    (``whole[t]`` false, from ``unchanged``), its numbers against those of all its partners, as multisets
     of number hashes (``ids``; sentence k holds ``ids[at[k]:at[k + 1]]``): kept is their
     intersection; changed, the fewer of the numbers left on either side."""
     edited = np.zeros(len(a_at) - 1, np.bool_)

@@ -457,14 +457,10 @@ class Archive:
 
     def captures_to_extract(self, template_hashes: dict[str | None, str | None]) -> list[StoredCapture]:
         """Current captures with no article yet, or whose article was extracted
-        with another template than their outlet's current one, in the order they were stored.
-        Extraction reads each back (``document``): in that order it reads the capture and blob
-        tables front to back, where in id order (a hash) it read them at random, a page at a
-        time, and a page cache that cannot hold a large archive read most pages more than once.
-        What is extracted does not depend on the order."""
+        with another template than their outlet's current one."""
         rows = self.db.execute(
             "SELECT c.id, c.source, c.sha256, c.outlet_key, a.id IS NULL AS missing, a.template "
-            "FROM capture c LEFT JOIN article a ON a.id = c.id WHERE c.current = 1 ORDER BY c.rowid"
+            "FROM capture c LEFT JOIN article a ON a.id = c.id WHERE c.current = 1 ORDER BY c.id"
         )
         out = []
         for r in rows:

@@ -135,10 +135,10 @@ def align(a_body: str, a_norm: NormalizedLike, b_body: str, b_norm: NormalizedLi
     ``a_body``/``b_body`` are the original bodies the ``Normalized`` maps point into; they are
     taken so callers can check spans, and are not otherwise read.
     """
-    a, b = _side(a_norm.text), _side(b_norm.text)
     for norm in (a_norm, b_norm):  # the compiled mapping reads offsets unchecked
         if len(norm.offsets) != len(norm.text) + 1:
             raise SpanError(f"offset map of {len(norm.offsets)} entries for a matching form of {len(norm.text)}")
+    a, b = _side(a_norm.text), _side(b_norm.text)
     order_i, order_j = _scored_pairs(a, b)
     matched_a, matched_b, kept_i, kept_j, starts, ma, mb = pairing.pick(
         a.codes, a.bounds, b.codes, b.bounds, order_i, order_j,

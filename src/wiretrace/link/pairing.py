@@ -1,8 +1,9 @@
 """The per-pair loops of ``align``, compiled: pick sentence pairs, align their characters,
-fill in neighbours, group the picked pairs into passages.
+fill in neighbours, group the picked pairs into passages, map spans to the original body.
 
-Place in the flow: ``align`` splits and scores sentences (numpy), calls ``pick`` and
-``passages`` here, and turns their arrays into an ``Alignment``. These loops touch every
+Place in the flow: ``align`` splits and scores sentences (numpy), calls ``pick``,
+``unchanged``, ``figures``, ``leftovers`` and ``passages`` here, and turns their arrays into an
+``Alignment``. These loops touch every
 picked sentence pair and every matched character; in Python they were most of the cost of
 verifying a candidate pair. The rules are align's (see its docstring for the knobs); this
 module only runs them over flat arrays:
@@ -10,8 +11,8 @@ module only runs them over flat arrays:
   ``c``       the content characters of one article as code points (int64), sentence after
               sentence;
   ``bounds``  sentence k holds ``c[bounds[k]:bounds[k + 1]]``;
-  positions   are indices into ``c`` ("content indices"); ``align`` maps them to the
-              matching form and on to the original body.
+  positions   are indices into ``c`` ("content indices"); ``body_span`` maps them to the
+              matching form and on to the original body through its offset map.
 """
 
 from __future__ import annotations

@@ -145,6 +145,27 @@ def test_leftovers_are_the_unmatched_runs_mapped_to_the_body(matched, data):
     assert [tuple(s) for s in spans.tolist()] == want and hits == sum(matched)
 
 
+def test_a_match_met_before_still_maps_to_each_pairs_own_bodies():
+    """align reuses the match of two matching forms it has met (``align._match``): a wire text
+    reprinted word for word meets the same partners again. The spans must still index the
+    bodies of the pair at hand, whose offset maps differ."""
+    import importlib
+
+    align_module = importlib.import_module("wiretrace.link.align")
+    a, b = _seeds()
+    b2 = b.replace("\n\n", "\n\n\n")  # the same matching form, every later offset moved
+    na, nb, nb2 = matching_form(a), matching_form(b), matching_form(b2)
+    assert nb2.text == nb.text
+    first = align(a, na, b, nb)
+    again = align(a, na, b2, nb2)  # the match is reused
+    align_module._match.cache_clear()
+    assert again == align(a, na, b2, nb2)  # as if met for the first time
+    assert again.only_b != first.only_b and again.passages != first.passages  # the spans moved
+    assert [b2[s:e] for s, e in again.only_b] == [b[s:e] for s, e in first.only_b]
+    assert [b2[slice(*p.b)].replace("\n\n\n", "\n\n") for p in again.passages] == [
+        b[slice(*p.b)] for p in first.passages]
+
+
 def test_align_refuses_an_offset_map_that_does_not_fit_its_text():
     from wiretrace.normalize import Normalized, SpanError
 

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from wiretrace.archive import Archive, capture_row, pack_offsets
-from wiretrace.extract import Template, extract, learn_template, template_key
+from wiretrace.extract import RAW_FORMATS, Template, extract, learn_template, template_key
 from wiretrace.model import Reject, article_id
 from wiretrace.normalize import matching_form, title_form
 from wiretrace.pool import PARALLEL_MIN, Workers
@@ -321,7 +321,7 @@ def _clean_stored(item: tuple[str, str | None], archive: Archive | None = None,
     capture_id, key = item
     archive = archive or _WORKER["archive"]
     templates = templates if templates is not None else _WORKER["templates"]
-    article, text, offsets = clean(templates.get(key), archive.document(capture_id))
+    article, text, offsets = clean(templates.get(key), archive.document(capture_id, raw_for=RAW_FORMATS))
     return article, text, pack_offsets(offsets), title_form(article.title), keys_of(text)
 
 

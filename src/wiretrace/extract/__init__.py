@@ -34,7 +34,12 @@ from wiretrace.extract.text import text_lines
 from wiretrace.model import Article, RawDocument, article_id
 from wiretrace.normalize import detect_language, detect_script
 
-__all__ = ["extract", "template_key", "learn_template", "Template"]
+__all__ = ["extract", "template_key", "learn_template", "Template", "RAW_FORMATS"]
+
+# The capture formats whose raw bytes (``RawDocument.data``) extraction reads: a front-matter
+# file's date as written (``_raw_fm_date``). Of every other capture it reads only the decoded
+# payload, so a re-extraction need not read their bytes back (``Archive.document``).
+RAW_FORMATS = frozenset({"frontmatter"})
 
 # Head lines: before the first paragraph of text, at most this many lines are
 # examined as header (title repeat, date, byline). The corpus's longest head is
@@ -82,8 +87,9 @@ def _front_matter(doc: RawDocument) -> dict[str, Any]:
 
 
 def _raw_fm_date(doc: RawDocument) -> str | None:
-    """The front-matter date as written (YAML would turn it into a datetime and lose the form)."""
-    head = doc.data[:4000].decode("utf-8", "replace") if doc.data else doc.content[:4000]
+    """The front-matter date as written (YAML would turn it into a datetime and lose the form):
+    a front-matter file's ``content`` is its body alone, its front matter is in ``data``."""
+    head = doc.data[:4000].decode("utf-8", "replace") if doc.format in RAW_FORMATS and doc.data else doc.content[:4000]
     m = _FRONT_MATTER.match(head) or _FRONT_MATTER.match(doc.content[:4000])
     if m:
         d = re.search(r"^date:\s*['\"]?([^'\"\n]+)", m.group(1), re.M)

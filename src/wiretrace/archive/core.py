@@ -411,12 +411,7 @@ class Archive:
             "FROM capture WHERE id = ?", (capture_id,)).fetchone()
         if row is None:
             raise NotFound(f"no capture with id {capture_id!r}")
-        data = b""
-        if raw_for is None or row["format"] in raw_for:
-            blob = self.db.execute("SELECT data FROM blob WHERE sha256 = ?", (row["sha256"],)).fetchone()
-            if blob is None:
-                raise NotFound(f"no stored bytes for sha256 {row['sha256']}")
-            data = decompress(blob["data"])
+        data = self.raw_bytes(row["sha256"]) if raw_for is None or row["format"] in raw_for else b""
         doc = stored_document(
             row["source"], data, row["format"], row["encoding"],
             decompress(row["content"]).decode("utf-8"), row["content_type"],

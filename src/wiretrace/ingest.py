@@ -4,7 +4,7 @@ Three passes, each resumable, so that a run killed at any moment (SIGKILL
 included) and run again ends with the same archive as a run never interrupted:
 
 1. store: every capture read from the inputs is stored with its raw bytes, in
-   transactions of ``BATCH`` captures; worker processes read, parse and compress
+   transactions of ``STORE_COMMIT`` captures; worker processes read, parse and compress
    the inputs, and this process inserts what they made. A re-run finds (source,
    sha256) already stored and skips it; a changed file becomes a new version of
    its source.
@@ -38,10 +38,19 @@ if TYPE_CHECKING:
     from wiretrace.linking import LinkSummary
     from wiretrace.storying import StorySummary
 
-# Captures per transaction. Larger batches amortise SQLite commits (the
-# read-and-store rate in bench/ingest.py flattens above ~200); a kill loses at
-# most one batch of work, which the re-run redoes.
+# Captures an extraction window holds, and a transaction of the extraction pass; a kill loses
+# at most one window of work, which the re-run redoes.
 BATCH = 500
+
+# Captures (or compressed bytes) per transaction of the store pass. Each capture adds an entry
+# at a random place to three indexes (blob sha256, capture id, outlet), so a commit writes a
+# page of each index a capture once the indexes outgrow the batch, whatever the batch: 500
+# a commit wrote 6.5 GB to the WAL and the database for a 1.3 GB archive of 300k captures
+# (30 GB at 1M). A commit of 20,000 dirties each index page once for many entries: 3.3 GB,
+# and the pass took 42 s instead of 49. At most 128 MB of compressed captures a transaction
+# all the same, as large captures fill the page cache sooner. A kill loses at most one.
+STORE_COMMIT = 20_000
+STORE_COMMIT_BYTES = 128 << 20
 
 # Captures an outlet's template is learnt from. Chrome recurs in nearly every
 # capture, so a few hundred show it; more only slows re-learning.
@@ -156,7 +165,7 @@ def store(
     parallel = len(files) >= PARALLEL_MIN or sum(sizes) >= PARALLEL_BYTES
     windows = list(_windows(files, sizes))
     progress.start("reading", len(files))
-    pending = 0
+    pending = pending_bytes = 0
     with Workers(jobs if parallel else 1, None, _init_reader, (str(archive.path), options)) as workers, \
             archive.transaction():
 
@@ -178,14 +187,18 @@ def store(
                         _reject(archive, summary, entry)
                         rejected.add(entry.source)
                         continue
-                    status = UNCHANGED if entry == UNCHANGED else archive.put_capture(entry)
+                    if entry == UNCHANGED:
+                        status = UNCHANGED
+                    else:
+                        status = archive.put_capture(entry)
+                        pending_bytes += len(entry.data) + len(entry.content)
                     setattr(summary, status, getattr(summary, status) + 1)
                     pending += 1
                 archive.clear_rejects(STDIN_SOURCE if item == "-" else item, rejected)
                 progress.advance()
-                if pending >= BATCH:
+                if pending >= STORE_COMMIT or pending_bytes >= STORE_COMMIT_BYTES:
                     archive.checkpoint()
-                    pending = 0
+                    pending = pending_bytes = 0
 
 
 # What a reading worker reads with (set once by ``_init_reader``): the archive, read-only, to

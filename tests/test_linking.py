@@ -297,6 +297,45 @@ def test_the_index_writes_a_batch_once_and_gathers_many_rows_on_the_next_load(tm
     assert archive.link(rebuild=False).linked == 0 and _snapshot(archive) == relations
 
 
+def test_a_link_that_fails_mid_run_keeps_whole_commits_and_ends_as_one_never_stopped(tmp_path, corpus, monkeypatch):
+    """Batches are committed ``COMMIT_BATCHES`` at a time: a link that fails in a later batch
+    keeps the committed batches whole (keys, postings and relations) and nothing of the
+    others, and linking again ends as a link never stopped."""
+    from wiretrace import linking
+
+    monkeypatch.setattr(linking, "BATCH", 16)
+    monkeypatch.setattr(linking, "COMMIT_BATCHES", 2)
+    folder = _posts(tmp_path, corpus, ("2021-01-05",), step=3)
+    whole = Archive(tmp_path / "whole.db")
+    whole.ingest([str(folder)])
+    expected = _snapshot(whole), _index_on_disk(whole)
+    assert expected[0][0], "the posts should hold relations"
+
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(folder)], link=False)
+    real, calls = linking._store_relations, []
+
+    def failing(store, rows, summary):
+        calls.append(len(rows))
+        if len(calls) == 4:
+            raise RuntimeError("disk full")
+        real(store, rows, summary)
+
+    monkeypatch.setattr(linking, "_store_relations", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        archive.link()
+    linked = {r[0] for r in archive.db.execute("SELECT article FROM linked")}
+    # one commit of batches 1-2; the third was stored in the transaction the fourth's failure undid
+    assert len(linked) == 2 * 16
+    stored = archive.relations()
+    assert stored and all(r["a"] in linked and r["b"] in linked for r in stored)
+    assert {article for _, article in _index_on_disk(archive)} == linked
+
+    monkeypatch.setattr(linking, "_store_relations", real)
+    assert archive.link().linked == len(list(archive.articles())) - len(linked)
+    assert (_snapshot(archive), _index_on_disk(archive)) == expected
+
+
 def test_version_3_archive_upgrades_its_index(tmp_path, corpus, monkeypatch):
     """An archive written by the version with a row per (key, article) keeps its index:
     the same postings and anchor counts as segments (several: the conversion writes one per

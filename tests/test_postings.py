@@ -56,6 +56,34 @@ def test_lookup_equals_a_plain_mapping_across_merges():
         assert np.array_equal(np.lexsort((seg.holders, seg.keys)), np.arange(len(seg)))
 
 
+def test_holders_past_the_arrays_room_and_reused_lookup_tables_give_the_same_answers():
+    """``add`` grows the handle arrays by doubling and ``lookup`` keeps its tables from one call
+    to the next: thousands of holders in batches that cross the arrays' room, each lookup
+    answered as a plain mapping answers it, the handles and anchors those added."""
+    rnd = random.Random(11)
+    index = Postings([], np.zeros(0, np.int64), [], np.zeros(0, np.int64))
+    plain: dict[int, list[str]] = {}
+    anchors: dict[str, int] = {}
+    added: list[int] = []
+    for batch in range(6):
+        keys = _random_holders(rnd, 700, vocabulary=3000)
+        names = [f"b{batch}-{k}" for k in range(len(keys))]
+        handles = [(added[-1] if added else 0) + 1 + k * 2 for k in range(len(keys))]
+        counts = [int(np.count_nonzero(k & 1)) for k in keys]
+        index.add(handles, names, counts, keys)
+        added += handles
+        for name, k, c in zip(names, keys, counts):
+            anchors[name] = c
+            for key in k.tolist():
+                plain.setdefault(key, []).append(name)
+        for _ in range(2):  # twice: the second lookup finds the tables the first left
+            query = np.unique(np.array([rnd.randrange(-5, 6000) for _ in range(300)] + [1, 3, 5], np.int64))
+            got = _answer(index.lookup(query, 50), query)
+            assert got == _answer(postings.from_mapping(plain, query, 50, anchors), query)
+    assert index.handles.tolist() == added
+    assert index.anchors.tolist() == [anchors[n] for n in index.names]
+
+
 def test_merge_orders_by_key_then_holder_whichever_segment_holds_the_larger_handles():
     a = postings.segment([np.array([2, 4], np.int64), np.array([4, 6], np.int64)], [1, 7])
     b = postings.segment([np.array([4, 6], np.int64), np.array([2, 4], np.int64)], [3, 9])

@@ -86,17 +86,29 @@ def segment(keys: Sequence[np.ndarray], handles: Sequence[int], row: int | None 
 
 
 def merged(elder: Segment, younger: Segment) -> Segment:
-    """One segment of two. When the younger's holders are all larger than the elder's (as
-    handles only grow) a stable sort by key alone orders by (key, holder), and on two sorted
-    runs numpy's stable sort (timsort) is one linear merge; otherwise (segments converted
-    from version 3 are cut by article id) both columns are sorted."""
-    keys = np.concatenate([elder.keys, younger.keys])
-    holders = np.concatenate([elder.holders, younger.holders])
-    if not len(elder) or not len(younger) or elder.holders.max() < younger.holders.min():
-        order = np.argsort(keys, kind="stable")
-    else:
-        order = np.lexsort((holders, keys))
-    return Segment(keys[order], holders[order])
+    """One segment of two, in (key, holder) order: each is in that order, and a holder is in
+    one of them only, so one linear merge does it. It was a stable argsort of the two
+    concatenated, then two gathers: five arrays the size of both, fresh memory the kernel
+    zeroes page by page (12 % of the link's main process at 100k, most of it here)."""
+    keys, holders = _merge_runs(elder.keys, elder.holders, younger.keys, younger.holders)
+    return Segment(keys, holders)
+
+
+@jit
+def _merge_runs(keys_a, holders_a, keys_b, holders_b):  # pragma: no cover - compiled
+    """Two runs ascending by (key, holder) merged into one."""
+    n, m = len(keys_a), len(keys_b)
+    keys = np.empty(n + m, np.int64)
+    holders = np.empty(n + m, np.int64)
+    i = j = 0
+    for k in range(n + m):
+        if j == m or (i < n and (keys_a[i] < keys_b[j] or (keys_a[i] == keys_b[j] and holders_a[i] < holders_b[j]))):
+            keys[k], holders[k] = keys_a[i], holders_a[i]
+            i += 1
+        else:
+            keys[k], holders[k] = keys_b[j], holders_b[j]
+            j += 1
+    return keys, holders
 
 
 @jit
@@ -222,10 +234,27 @@ class Postings:
 
     def __init__(self, segments: list[Segment], handles: np.ndarray, names: list, anchors: np.ndarray):
         order = np.argsort(handles, kind="stable")
-        self.handles = np.asarray(handles, np.int64)[order]
         self.names = [names[k] for k in order.tolist()]
-        self.anchors = np.asarray(anchors, np.int64)[order]
         self.segments = segments
+        # handles and anchors in arrays with room to grow: a batch's add copied both whole,
+        # O(n) fresh memory a batch, O(n^2) over a run
+        self._n = len(order)
+        self._handles = np.asarray(handles, np.int64)[order]
+        self._anchors = np.asarray(anchors, np.int64)[order]
+        # lookup's tables over every handle, kept from one lookup to the next: made afresh
+        # for each, they were a batch's largest new arrays (8 MB at 1M)
+        self._seen = np.zeros(0, bool)  # all False between lookups
+        self._rank = np.zeros(0, np.int64)
+
+    @property
+    def handles(self) -> np.ndarray:
+        """The live holders' handles, ascending."""
+        return self._handles[:self._n]
+
+    @property
+    def anchors(self) -> np.ndarray:
+        """Each live holder's anchor-key count, parallel to ``handles``."""
+        return self._anchors[:self._n]
 
     def __len__(self) -> int:
         return sum(len(s) for s in self.segments)
@@ -250,9 +279,15 @@ class Postings:
         one to store; in memory it is merged with its elders (``settle``)."""
         if len(handles) and len(self.handles) and min(handles) <= self.handles[-1]:
             raise ValueError("postings: a new handle must be larger than every handle before it")
-        self.handles = np.concatenate([self.handles, np.asarray(handles, np.int64)])
+        n, k = self._n, len(handles)
+        if n + k > len(self._handles):
+            room = max(2 * len(self._handles), n + k, 1024)
+            self._handles = np.concatenate([self._handles[:n], np.zeros(room - n, np.int64)])
+            self._anchors = np.concatenate([self._anchors[:n], np.zeros(room - n, np.int64)])
+        self._handles[n:n + k] = handles
+        self._anchors[n:n + k] = anchors
+        self._n = n + k
         self.names.extend(names)
-        self.anchors = np.concatenate([self.anchors, np.asarray(anchors, np.int64)])
         new = segment(keys, handles)
         self._push(new)
         return new
@@ -297,10 +332,15 @@ class Postings:
         # number the distinct holders in handle order by marking them in a table of every
         # handle: a batch finds ~10^6 postings, which np.unique(return_inverse) sorted
         holders = np.concatenate(holders)
-        seen = np.zeros(int(self.handles[-1]) + 1, bool)
-        seen[holders] = True
-        held = np.flatnonzero(seen)
-        code = np.cumsum(seen)[holders] - 1
+        top = int(self.handles[-1]) + 1
+        if len(self._seen) < top:
+            self._seen = np.zeros(max(top, 2 * len(self._seen)), bool)
+            self._rank = np.zeros(len(self._seen), np.int64)
+        self._seen[holders] = True
+        held = np.flatnonzero(self._seen[:top])
+        self._seen[held] = False  # all False again for the next lookup
+        self._rank[held] = np.arange(len(held))
+        code = self._rank[holders]
         at = np.searchsorted(self.handles, held)
         return Found(counts, np.concatenate(key_pos), code, [self.names[k] for k in at.tolist()],
                      self.anchors[at])

@@ -89,7 +89,8 @@ def merged(elder: Segment, younger: Segment) -> Segment:
     """One segment of two, in (key, holder) order: each is in that order, and a holder is in
     one of them only, so one linear merge does it. It was a stable argsort of the two
     concatenated, then two gathers: five arrays the size of both, fresh memory the kernel
-    zeroes page by page (12 % of the link's main process at 100k, most of it here)."""
+    zeroes page by page (with a batch's other fresh arrays, 12 % of the link's main process
+    at 100k)."""
     keys, holders = _merge_runs(elder.keys, elder.holders, younger.keys, younger.holders)
     return Segment(keys, holders)
 

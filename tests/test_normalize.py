@@ -22,6 +22,7 @@ from wiretrace.normalize import (
     detect_language,
     detect_script,
     matching_form,
+    script_and_language,
     title_form,
     to_simplified,
 )
@@ -309,7 +310,7 @@ def test_language():
 # detect_language's counts as regular expressions: the specification its code-point table follows
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _KANA_HANGUL = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
-_LANG_ALPHABET = "的國中〇あア한ㄱᄀ𠀀丽a é1,。 \U0003134f\U00031350\u9fff\ua000\ud7af\ud7b0"
+_LANG_ALPHABET = "的國中〇あア한ㄱᄀ𠀀丽a é1,。 \U0003134f\U00031350\u9fff\ua000\ud7af\ud7b0Zz@[`{×ɏɐ"
 
 
 def regex_language(text: str) -> str | None:
@@ -330,3 +331,10 @@ def regex_language(text: str) -> str | None:
 def test_language_counts_follow_the_character_classes(text):
     expected = regex_language(text)
     assert detect_language(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_LANG_ALPHABET + "国國体體乾后", max_size=60) | st.text(max_size=60))
+def test_one_count_gives_both_detections_compiled_or_not(text):
+    assert normalize._class_counts(text) == normalize._class_counts(text, compiled=False)
+    assert script_and_language(text) == (detect_script(text), detect_language(text))

@@ -62,7 +62,7 @@ __all__ = [
 OPENCC_CONFIG = "hk2s"
 
 # detect_script: r = T / (T + S), T = chars hk2s changes (traditional-only), S = chars
-# s2t changes (simplified-only), each char judged alone (``_script_flags``). Per-post r
+# s2t changes (simplified-only), each char judged alone (``_char_classes``). Per-post r
 # on the corpus: simplified outlets max 0.095 (a DW post quoting traditional text),
 # traditional outlets (CNA, RTHK, the one traditional DW post) min 0.750. The cut points
 # sit in that gap with room on both sides; with them the corpus confusion table is
@@ -415,33 +415,81 @@ _EN_FUNCTION_WORDS = frozenset(
 )
 
 
+# Bits of ``_char_classes``: what one char tells about the script and the language.
+_TRAD, _SIMP, _HAN, _KANA_HANGUL, _LATIN = 1, 2, 4, 8, 16
+_LATIN_RANGES = ((0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F))  # _LATIN_WORD_RE's chars
+
+
 @functools.lru_cache(maxsize=1)
-def _script_flags() -> np.ndarray:
-    """Per code point up to the last Han block: 1 if hk2s changes the char on its own
-    (traditional-only), 2 if s2t does (simplified-only), 3 if both (e.g. 乾). Built from
-    the installed OpenCC, one char per line so no phrase spans two (~0.1 s, once)."""
+def _char_classes() -> np.ndarray:
+    """Per code point up to the last Han block, the bits above: ``_TRAD`` if hk2s changes the
+    char on its own (traditional-only), ``_SIMP`` if s2t does (simplified-only; both for e.g.
+    乾), ``_HAN``, ``_KANA_HANGUL``, and ``_LATIN`` for a letter of a Latin word. One table, so
+    script and language are counted in one pass over the text. The OpenCC bits come from the
+    installed OpenCC, one char per line so no phrase spans two (~0.1 s, once)."""
+    classes = np.zeros(_HAN_RANGES[-1][1] + 1, dtype=np.uint8)
+    for value, ranges in ((_HAN, _HAN_RANGES), (_KANA_HANGUL, _KANA_HANGUL_RANGES), (_LATIN, _LATIN_RANGES)):
+        for lo, hi in ranges:
+            classes[lo:hi + 1] = value
     cps = np.concatenate([np.arange(lo, hi + 1) for lo, hi in _HAN_RANGES])
     chars = [chr(c) for c in cps]
-    flags = np.zeros(_HAN_RANGES[-1][1] + 1, dtype=np.uint8)
-    for bit, config in ((1, OPENCC_CONFIG), (2, "s2t")):
+    for bit, config in ((_TRAD, OPENCC_CONFIG), (_SIMP, "s2t")):
         out = _converter(config).convert("\n".join(chars)).split("\n")
         changed = np.fromiter((o != c for o, c in zip(out, chars)), dtype=bool, count=len(chars))
-        flags[cps[changed]] |= bit
-    flags.flags.writeable = False
-    return flags
+        classes[cps[changed]] |= bit
+    classes.flags.writeable = False
+    return classes
 
 
-def _per_char(table: np.ndarray, text: str) -> np.ndarray:
-    """``table``'s value for each char of ``text`` it covers (the tables below end at the last
-    Han block; chars above it count for neither script nor language)."""
+# _class_counts's figures, in this order: chars with each bit, then Latin words
+_COUNTED = (_TRAD, _SIMP, _HAN, _KANA_HANGUL)
+# class value -> its bits among _COUNTED, so one product turns a histogram into the figures
+_BITS_OF = np.array([[bool(v & bit) for bit in _COUNTED] for v in range(32)], dtype=np.int64)
+
+
+def _class_counts(text: str, *, compiled: bool = True) -> tuple[int, int, int, int, int]:
+    """How many chars of ``text`` are traditional-only, simplified-only, Han, kana or hangul,
+    and how many Latin words (runs of ``_LATIN`` chars) it holds. Chars above the last Han
+    block count for none of them and end a word. One compiled pass where numba is installed:
+    the two detectors' numpy passes and the Latin words' regex took ~55 us an article."""
     cps = codepoints(text)
-    return table[cps[cps < len(table)]]
+    table = _char_classes()
+    kernel = _count_kernel() if compiled else None
+    if kernel is not None:
+        return tuple(kernel(cps, table).tolist())
+    values = np.where(cps < len(table), table[np.minimum(cps, len(table) - 1)], 0)
+    trad, simp, han, kana_hangul = (np.bincount(values, minlength=32) @ _BITS_OF).tolist()
+    latin = (values & _LATIN) != 0
+    words = int(np.count_nonzero(latin[1:] & ~latin[:-1])) + bool(len(latin) and latin[0])
+    return trad, simp, han, kana_hangul, words
 
 
-def detect_script(text: str) -> str | None:
-    """``hans``, ``hant``, ``mixed``, or None (no Han chars, or none that tells)."""
-    f = _per_char(_script_flags(), text)
-    trad, simp = int(np.count_nonzero(f & 1)), int(np.count_nonzero(f & 2))
+def _count_loop(cps, table):  # pragma: no cover - compiled; the same as _class_counts' numpy passes
+    out = np.zeros(5, np.int64)
+    in_word = False
+    for i in range(cps.shape[0]):
+        c = cps[i]
+        v = table[c] if c < table.shape[0] else 0
+        out[0] += v & 1
+        out[1] += (v >> 1) & 1
+        out[2] += (v >> 2) & 1
+        out[3] += (v >> 3) & 1
+        latin = (v & 16) != 0
+        if latin and not in_word:
+            out[4] += 1
+        in_word = latin
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _count_kernel():
+    """``_count_loop`` compiled, or None without numba (see ``_fold_kernel``)."""
+    from wiretrace.compiled import jit, numba
+
+    return jit(_count_loop) if numba is not None else None
+
+
+def _script(trad: int, simp: int) -> str | None:
     if trad + simp == 0:
         return None  # no Han chars, or only chars shared by both scripts: cannot tell
     r = trad / (trad + simp)
@@ -452,32 +500,35 @@ def detect_script(text: str) -> str | None:
     return "mixed"
 
 
-@functools.lru_cache(maxsize=1)
-def _cjk_classes() -> np.ndarray:
-    """Per code point up to the last Han block: 1 for Han, 2 for kana and hangul."""
-    classes = np.zeros(_HAN_RANGES[-1][1] + 1, dtype=np.uint8)
-    for value, ranges in ((1, _HAN_RANGES), (2, _KANA_HANGUL_RANGES)):
-        for lo, hi in ranges:
-            classes[lo:hi + 1] = value
-    classes.flags.writeable = False
-    return classes
-
-
-def detect_language(text: str) -> str | None:
-    """``zh`` when CJK dominates, ``en`` for English-looking Latin text, else None."""
-    # counted over code points in one pass: a regex's findall made a string of every Han
-    # char, ~60 us of an article's extraction
-    counts = np.bincount(_per_char(_cjk_classes(), text), minlength=3)
-    han, kana_hangul = int(counts[1]), int(counts[2])
-    words = _LATIN_WORD_RE.findall(text)
+def _language(han: int, kana_hangul: int, words: int, text: str) -> str | None:
     cjk = han + kana_hangul
-    units = cjk + len(words)
+    units = cjk + words
     if units == 0:
         return None
     if cjk / units >= LANG_CJK_MIN:
         return "zh" if kana_hangul <= LANG_KANA_HANGUL_MAX * cjk else None
-    if len(words) / units >= LANG_LATIN_MIN:
-        hits = sum(w.lower() in _EN_FUNCTION_WORDS for w in words)
-        if hits / len(words) >= LANG_EN_FUNCTION_WORDS_MIN:
+    if words / units >= LANG_LATIN_MIN:
+        # the words themselves only here: finding them in a Chinese text was ~18 us
+        found = _LATIN_WORD_RE.findall(text)
+        hits = sum(w.lower() in _EN_FUNCTION_WORDS for w in found)
+        if hits / len(found) >= LANG_EN_FUNCTION_WORDS_MIN:
             return "en"
     return None
+
+
+def detect_script(text: str) -> str | None:
+    """``hans``, ``hant``, ``mixed``, or None (no Han chars, or none that tells)."""
+    trad, simp, _, _, _ = _class_counts(text)
+    return _script(trad, simp)
+
+
+def detect_language(text: str) -> str | None:
+    """``zh`` when CJK dominates, ``en`` for English-looking Latin text, else None."""
+    _, _, han, kana_hangul, words = _class_counts(text)
+    return _language(han, kana_hangul, words, text)
+
+
+def script_and_language(text: str) -> tuple[str | None, str | None]:
+    """``(detect_script(text), detect_language(text))`` from one count of the text's chars."""
+    trad, simp, han, kana_hangul, words = _class_counts(text)
+    return _script(trad, simp), _language(han, kana_hangul, words, text)

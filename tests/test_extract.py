@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from wiretrace.extract import Template, extract, learn_template, template_key
+from wiretrace.extract.credits import agencies_in
 from wiretrace.extract.dates import parse_capture_time, parse_date, roc_code
 from wiretrace.extract.pinyin import strip_pinyin
 from wiretrace.model import RawDocument, article_id
@@ -252,6 +253,15 @@ def test_odd_input_still_gives_an_article() -> None:
         a = extract(doc)
         assert isinstance(a.body, str) and a.id == article_id("/odd", doc.sha256)
     assert extract(RawDocument("/one", b"x", "text", "utf-8", "只有一行", "text", {})).body == "只有一行"
+
+
+def test_a_copyright_line_credits_its_agencies_when_nothing_else_does() -> None:
+    text = "美國總統今日宣布新的制裁措施，針對多家企業。\n\n白宮發言人表示，措施即日生效。\n\n版權所有 © 路透社、AFP 2021"
+    a = extract(RawDocument("/c", text.encode(), "text", "utf-8", text, "text", {}))
+    assert a.wire == ["路透社"] and "版權所有" not in a.body  # the first named, in AGENCIES' order
+    # whole words only: inside a Han run, or as part of a longer Latin word, it names nothing
+    assert agencies_in("版权所有 據新華社報道 APPLE") == []
+    assert agencies_in("© AP, AFP/Getty, Reuters 路透社") == ["路透社", "AFP", "Reuters", "AP"]
 
 
 def test_no_corpus_capture_gets_an_empty_body() -> None:

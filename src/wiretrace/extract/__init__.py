@@ -32,7 +32,7 @@ from wiretrace.extract.html import html_page
 from wiretrace.extract.pinyin import strip_pinyin
 from wiretrace.extract.text import text_lines
 from wiretrace.model import Article, RawDocument, article_id
-from wiretrace.normalize import detect_language, detect_script
+from wiretrace.normalize import script_and_language
 
 __all__ = ["extract", "template_key", "learn_template", "Template", "RAW_FORMATS"]
 
@@ -272,7 +272,7 @@ def extract(doc: RawDocument, template: Template | None = None) -> Article:
         rule = chrome.rule_for(line)
         if rule is not None:
             if rule.name == "copyright":
-                copyright_agencies += [a for a in _credits.AGENCIES if re.search(rf"\b{re.escape(a)}\b", line)]
+                copyright_agencies += _credits.agencies_in(line)
             if rule.action == chrome.CUT and keep:
                 cut = True
             continue
@@ -308,7 +308,7 @@ def extract(doc: RawDocument, template: Template | None = None) -> Article:
 
     body_lines = [p for p in map(chrome.strip_read_more, body_lines) if p]
     body = "\n\n".join(body_lines)
-    script, language = detect_script(body), detect_language(body)
+    script, language = script_and_language(body)
     return Article(
         id=article_id(doc.source, doc.sha256),
         path=doc.source,

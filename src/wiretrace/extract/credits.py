@@ -50,6 +50,9 @@ AGENCIES = (
     "AFP Reuters AP Kyodo Xinhua"
 ).split()
 _AGENCY = "|".join(sorted(map(re.escape, AGENCIES), key=len, reverse=True))
+# Each agency as a whole word, compiled once (``agencies_in``): built line by line and looked up
+# in re's cache, the 29 searches took ~110 us a copyright line.
+_AGENCY_WORDS = tuple((a, re.compile(rf"\b{re.escape(a)}\b")) for a in AGENCIES)
 
 _ROLE = (
     r"編輯|编辑|譯者|译者|翻譯|翻译|核稿|審校|审校|校對|校对|責任編輯|责任编辑|責編|责编|記者|记者|"
@@ -100,6 +103,12 @@ def split_reporter(s: str) -> list[str]:
     if name is None:  # unknown place: CNA names are mostly 3 characters
         name = last[:3] if len(last) >= 5 else last[:2]
     return [p for p in parts[:-1] + [name] if p]
+
+
+def agencies_in(text: str) -> list[str]:
+    """The agencies named in ``text`` as whole words, in ``AGENCIES``' order."""
+    # a substring test first: a search scans the whole line for each agency (~2 us)
+    return [a for a, word in _AGENCY_WORDS if a in text and word.search(text)]
 
 
 def names_after_roles(text: str) -> list[str]:

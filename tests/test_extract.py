@@ -7,11 +7,14 @@ import re
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from wiretrace.extract import Template, extract, learn_template, template_key
+from wiretrace.extract import Template, _host, extract, learn_template, template_key
 from wiretrace.extract.credits import agencies_in
 from wiretrace.extract.dates import parse_capture_time, parse_date, roc_code
 from wiretrace.extract.pinyin import strip_pinyin
@@ -262,6 +265,27 @@ def test_a_copyright_line_credits_its_agencies_when_nothing_else_does() -> None:
     # whole words only: inside a Han run, or as part of a longer Latin word, it names nothing
     assert agencies_in("版权所有 據新華社報道 APPLE") == []
     assert agencies_in("© AP, AFP/Getty, Reuters 路透社") == ["路透社", "AFP", "Reuters", "AP"]
+
+
+_URL_PARTS = ["http://", "https://", "HTTP://", " https://", "Www.CNA.com.tw", "rfi.fr", "a.b-c", "user@", ":8080",
+              ":", ":x", "[::1]", "/", "/path", "?q=1", "#top", "\t", "\n", "", "..", "中央社.tw"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_URL_PARTS), max_size=6).map("".join) | st.text(max_size=30).map("https://".__add__))
+def test_a_urls_host_is_urlparses(url: str) -> None:
+    try:
+        want = urlparse(url).hostname
+    except ValueError:  # "Invalid IPv6 URL": no host
+        want = None
+    assert _host(url) == want
+
+
+def test_a_malformed_url_in_the_metadata_still_gives_an_article() -> None:
+    doc = RawDocument("/u", b"x", "text", "utf-8", "今日天氣晴朗。", "text", {"url": "https://[broken"})
+    a = extract(doc)
+    assert a.body == "今日天氣晴朗。" and a.url == "https://[broken"
+    assert template_key(doc) is None
 
 
 def test_no_corpus_capture_gets_an_empty_body() -> None:

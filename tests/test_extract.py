@@ -221,6 +221,8 @@ def test_date_codes_and_capture_times() -> None:
     assert parse_capture_time("2021-06-30T03:41:54.677Z")[1].iso == "2021-06-30T03:41:54.677+00:00"
     assert parse_capture_time("2021-01-04 16:20:05.000000000 +08:00")[1].iso == "2021-01-04T16:20:05+08:00"
     assert parse_date("沒有日期") is None
+    # a year below 1000 is written with four digits, so the stamp reads back (it raised)
+    assert parse_capture_time("0999-01-02T10:00:00+08:00")[1].iso == "0999-01-02T10:00:00+08:00"
 
 
 def _post(i: int, lines: list[str]) -> RawDocument:

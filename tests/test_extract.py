@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wiretrace.extract import Template, _host, extract, learn_template, template_key
+from wiretrace.extract.chrome import line_key, line_lead
 from wiretrace.extract.credits import agencies_in
 from wiretrace.extract.dates import parse_capture_time, parse_date, roc_code
 from wiretrace.extract.pinyin import strip_pinyin
@@ -288,6 +289,24 @@ def test_a_malformed_url_in_the_metadata_still_gives_an_article() -> None:
     a = extract(doc)
     assert a.body == "今日天氣晴朗。" and a.url == "https://[broken"
     assert template_key(doc) is None
+
+
+def test_a_lines_lead_is_the_first_char_of_its_key_for_every_code_point() -> None:
+    for cp in range(0x110000):
+        c = chr(cp)
+        for line in (c + "a1", " \u3000" + c, c):
+            assert line_lead(line) == line_key(line)[:1], hex(cp)
+    assert line_lead(" \t") == line_key(" \t") == ""
+
+
+def test_a_template_tells_its_lines_with_or_without_their_leads() -> None:
+    template = Template("x", 10, frozenset({"责任编辑：王0", "©0dw", "0年0月0日"}))
+    assert template.leads == {"责", "©", "0"}
+    for line in ("责任编辑：王 7", "© 2021 DW", "2021年1月4日", "  ©  1999 dw"):
+        assert template.is_chrome(line), line
+    for line in ("责任编辑：李四", "新华社北京1月4日电", "", "©"):
+        assert not template.is_chrome(line), line
+    assert Template.from_json(template.to_json()).leads == template.leads
 
 
 def test_no_corpus_capture_gets_an_empty_body() -> None:

@@ -173,14 +173,31 @@ def line_key(line: str) -> str:
     return _SPACE.sub("", _DIGITS.sub("0", line)).lower()
 
 
+def line_lead(line: str) -> str:
+    """``line_key(line)[:1]`` without making the key: ``\\s`` and ``\\d`` are ``str.isspace``
+    and ``str.isdecimal``, and a key's first char lowers as it would alone (the test checks
+    every code point)."""
+    for c in line:
+        if not c.isspace():
+            return "0" if c.isdecimal() else c.lower()[:1]
+    return ""
+
+
 @dataclass
 class Template:
     key: str | None = None
     docs: int = 0
     lines: frozenset[str] = field(default_factory=frozenset)
+    # The first chars of its lines' keys. A line whose key begins otherwise is not chrome,
+    # told without making its key (~4 us a line): nine lines in ten of the corpus sample's.
+    leads: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.leads = frozenset(k[:1] for k in self.lines)
 
     def is_chrome(self, line: str) -> bool:
-        return bool(self.lines) and len(line) <= TEMPLATE_MAX_CHARS and line_key(line) in self.lines
+        return (bool(self.lines) and len(line) <= TEMPLATE_MAX_CHARS and line_lead(line) in self.leads
+                and line_key(line) in self.lines)
 
     def to_json(self) -> str:
         return json.dumps({"version": 1, "key": self.key, "docs": self.docs, "lines": sorted(self.lines)},

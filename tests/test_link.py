@@ -359,6 +359,30 @@ def test_band_keys_compiled_equals_numpy(values):
     assert not (fast & 1).any()  # band keys keep bit 0 clear: anchors set it
 
 
+_KEY_TEXT = st.text(st.sampled_from(list("的国中新华社电报道美元二〇二一年ab1，。 \n")), max_size=400)
+
+
+@settings(deadline=None, max_examples=300)  # the first call compiles
+@given(_KEY_TEXT | st.text(max_size=60) | st.integers(0, 300).map(lambda k: "新闻报道"[:2] * k))
+def test_signature_and_keys_in_one_compiled_call_equal_the_numpy_steps(text):
+    _same_signature_and_keys(text)
+
+
+def test_signature_and_keys_compiled_at_the_edges_of_short_and_dense():
+    gram = lsh.ANCHOR_N - 1  # content chars a text has beyond its anchor grams
+    lengths = [*range(0, lsh.ANCHOR_N + 2), *range(lsh.DENSE_BELOW + gram - 1, lsh.DENSE_BELOW + gram + 2)]
+    body = "".join(chr(0x4E00 + (k * 7919) % 20000) for k in range(max(lengths)))
+    for n in lengths:
+        _same_signature_and_keys(body[:n])
+        _same_signature_and_keys("，" + body[:n] + " 。")  # punctuation is skipped, not split on
+
+
+def _same_signature_and_keys(text: str) -> None:
+    (sig, ks), (plain_sig, plain_ks) = lsh.signature_and_keys(text), lsh.signature_and_keys(text, use_numba=False)
+    assert sig.dtype == plain_sig.dtype == np.uint32 and sig.tolist() == plain_sig.tolist()
+    assert ks.dtype == plain_ks.dtype == np.int64 and ks.tolist() == plain_ks.tolist()
+
+
 def test_signature_paths_and_bytes_round_trip():
     a, _ = _seeds()
     t = matching_form(a).text

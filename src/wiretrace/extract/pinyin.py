@@ -60,6 +60,7 @@ def _replace(m: re.Match[str]) -> str:
 
 
 def strip_pinyin(text: str) -> str:
-    if not _QUICK.search(text):  # the common case costs one regex scan
+    # the common case: no bracket (a substring test), or no pinyin after one (one regex scan)
+    if ("(" not in text and "（" not in text) or not _QUICK.search(text):
         return text
     return _ANNOT.sub(_replace, text)

@@ -21,9 +21,11 @@ def text_lines(content: str) -> list[str]:
     content = _HTML_COMMENT.sub("", content.replace("\r\n", "\n").replace("\r", "\n"))
     out: list[str] = []
     for raw in content.split("\n"):
+        if not raw:  # half a dump's lines: skipped before the regex passes
+            continue
         # Folding runs of spaces keeps the text as printed (a renderer shows one)
         # while turning a dump's column padding into a single separator.
         line = _INLINE_WS.sub(" ", raw).strip()
         if line:
-            out.append(_MD_HEADING.sub("", line))
+            out.append(_MD_HEADING.sub("", line) if line[0] == "#" else line)
     return out

@@ -41,6 +41,7 @@ __all__ = [
     "to_simplified",
     "detect_script",
     "detect_language",
+    "script_and_language",
 ]
 
 # --- tuned knobs ---------------------------------------------------------------

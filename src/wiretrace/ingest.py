@@ -44,13 +44,13 @@ BATCH = 500
 
 # Captures (or compressed bytes) per transaction of the store pass. Each capture adds an entry
 # at a random place to three indexes (blob sha256, capture id, outlet), so a commit writes a
-# page of each index a capture once the indexes outgrow the batch, whatever the batch: 500
-# a commit (in effect one an input, of 1,000 captures each there) wrote 6.5 GB to the WAL and
-# the database for a 1.3 GB archive of 300k captures (30 GB at 1M). A commit of 20,000 dirties each index page once for many entries: 3.3 GB,
-# and the pass took 42 s instead of 49. Large captures fill the page cache sooner, so 128 MB
-# of compressed captures also ends a transaction. Both are checked between inputs: the
-# captures of one input file (a JSON Lines file, an archive) share a transaction, as before.
-# A kill loses at most one transaction.
+# page of each index a capture once the indexes outgrow the batch, whatever the batch: 500 a
+# commit (in effect one an input, of 1,000 captures each there) wrote 6.5 GB to the WAL and the
+# database for a 1.3 GB archive of 300k captures (30 GB at 1M). A commit of 20,000 dirties each
+# index page once for many entries: 3.3 GB, and the pass took 42 s instead of 49. Large captures
+# fill the page cache sooner, so 128 MB of compressed captures also ends a transaction. Both are
+# checked between inputs: the captures of one input file (a JSON Lines file, an archive) share a
+# transaction, as before. A kill loses at most one transaction.
 STORE_COMMIT = 20_000
 STORE_COMMIT_BYTES = 128 << 20
 

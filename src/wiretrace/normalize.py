@@ -217,7 +217,7 @@ def _fold(body: str, *, compiled: bool = True) -> tuple[str, np.ndarray]:
     if cps.size == 0:
         return "", np.zeros(0, dtype=np.int64)
     lut = _fold_lut()
-    kernel = _fold_kernel() if compiled else None
+    kernel = _kernel(_fold_loop) if compiled else None
     if kernel is not None:
         mapped, off = kernel(cps, lut)
         return _from_codepoints(mapped), off
@@ -285,13 +285,13 @@ def _fold_loop(cps, lut):  # pragma: no cover - compiled; the same as _fold's nu
     return out[:k], off[:k]  # a run at the end is stripped
 
 
-@functools.lru_cache(maxsize=1)
-def _fold_kernel():
-    """``_fold_loop`` compiled, or None without numba: compiled at the first fold, so a
-    command that never folds a body does not import numba."""
+@functools.lru_cache(maxsize=None)
+def _kernel(loop):
+    """``loop`` (``_fold_loop``, ``_count_loop``) compiled, or None without numba: compiled at
+    its first use, so a command that never folds or counts a body does not import numba."""
     from wiretrace.compiled import jit, numba
 
-    return jit(_fold_loop) if numba is not None else None
+    return jit(loop) if numba is not None else None
 
 
 @functools.lru_cache(maxsize=1)
@@ -455,7 +455,7 @@ def _class_counts(text: str, *, compiled: bool = True) -> tuple[int, int, int, i
     the two detectors' numpy passes and the Latin words' regex took ~55 us an article."""
     cps = codepoints(text)
     table = _char_classes()
-    kernel = _count_kernel() if compiled else None
+    kernel = _kernel(_count_loop) if compiled else None
     if kernel is not None:
         return tuple(kernel(cps, table).tolist())
     values = np.where(cps < len(table), table[np.minimum(cps, len(table) - 1)], 0)
@@ -480,14 +480,6 @@ def _count_loop(cps, table):  # pragma: no cover - compiled; the same as _class_
             out[4] += 1
         in_word = latin
     return out
-
-
-@functools.lru_cache(maxsize=1)
-def _count_kernel():
-    """``_count_loop`` compiled, or None without numba (see ``_fold_kernel``)."""
-    from wiretrace.compiled import jit, numba
-
-    return jit(_count_loop) if numba is not None else None
 
 
 def _script(trad: int, simp: int) -> str | None:

@@ -57,7 +57,8 @@ from . import postings
 from .arrays import unique
 from .errors import LinkError
 from .minhash import (
-    NUM_PERM, SHINGLE_N, _mix64, codepoints, content_codepoints, content_table, gram_hashes, permutations, signature_of,
+    NUM_PERM, SHINGLE_N, _EMPTY, _mix64, codepoints, content_codepoints, content_table, gram_hashes, permutations,
+    signature_of,
 )
 
 if _numba is not None:
@@ -185,7 +186,7 @@ if _numba is not None:
                 m += 1
         content = content[:m]
         if m == 0:
-            sig = np.full(a.shape[0], 0xFFFFFFFF, np.uint32)  # minhash._EMPTY
+            sig = np.full(a.shape[0], _EMPTY, np.uint32)
             picked = np.zeros(0, np.uint64)
         else:
             sig = _minhash_numba(_gram_hashes_numba(content, n) >> np.uint64(32), a, b)

@@ -419,6 +419,26 @@ def test_reextracted_article_leaves_no_stale_postings(tmp_path, corpus):
     assert old_keys - new_keys, "the test needs keys only the old text had"
 
 
+def test_a_transaction_may_leave_references_unchecked_and_checks_them_again_after(tmp_path, seeds):
+    """``check_references=False`` turns foreign keys off for its transaction only: on again
+    after a commit and after a rollback."""
+    import sqlite3
+
+    archive = Archive(tmp_path / "a.db")
+    archive.ingest([str(seeds / SEED_000)], link=False)
+    insert = "INSERT INTO cluster_member (article, cluster) VALUES ('no such article', 'c')"
+    with pytest.raises(sqlite3.IntegrityError), archive.transaction():
+        archive.db.execute(insert)
+    with pytest.raises(RuntimeError), archive.transaction(check_references=False):
+        archive.db.execute(insert)  # accepted: unchecked
+        raise RuntimeError("undone")
+    assert archive.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    with archive.transaction(check_references=False):
+        archive.db.execute(insert)
+    assert archive.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert archive.db.execute("SELECT count(*) FROM cluster_member").fetchone()[0] == 1
+
+
 def test_linking_with_nothing_new_does_not_load_the_index(tmp_path, seeds, monkeypatch):
     # at a million articles the index is GBs of blobs: a `wiretrace link` with nothing new
     # must recompute the clusters without reading it

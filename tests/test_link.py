@@ -303,6 +303,17 @@ def test_unique_by_sorting_equals_numpy(values):
 
 
 @settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(-3, 3), max_size=80))
+def test_unique_counts_by_sorting_in_place_equal_numpy(values):
+    from wiretrace.link.arrays import unique_counts
+
+    a = np.array(values, np.int64)
+    want_values, want_counts = np.unique(a, return_counts=True)
+    got_values, got_counts = unique_counts(a)
+    assert got_values.tolist() == want_values.tolist() and got_counts.tolist() == want_counts.tolist()
+
+
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.integers(0, 30), min_size=1, max_size=12), max_size=8), st.integers(0, 31))
 def test_pairs_of_a_group_are_those_with_a_new_doc(groups, n_new):
     """The enumeration of a group's pairs equals: every pair of two different members, kept

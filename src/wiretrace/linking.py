@@ -20,6 +20,7 @@ import numpy as np
 
 from wiretrace import link
 from wiretrace.archive import Archive, LinkStore
+from wiretrace.link.arrays import unique_counts
 from wiretrace.link.lsh import MAX_POSTINGS
 from wiretrace.link.postings import directory_for, key_bounds
 from wiretrace.pool import Workers
@@ -164,8 +165,8 @@ class _Pending:
     """
 
     def __init__(self, keys: list):
-        self.keys, self.left = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.int64),
-                                         return_counts=True)
+        # 35M keys at 300k: np.unique took 4.4-5.9 s with the concatenation, this 1.5-2.0
+        self.keys, self.left = unique_counts(np.concatenate(keys) if keys else np.zeros(0, np.int64))
         # a 1M link holds 117M keys here: searched 2,000 times, galloping took 86 s of its 337
         self.directory = directory_for(self.keys)
         self._last: tuple[np.ndarray, np.ndarray] | None = None  # the keys removed last, where they are

@@ -72,16 +72,18 @@ class LinkStore:
     def add_keys(self, rows: Iterable[tuple[str, bytes, np.ndarray]]) -> None:
         """Index linked articles: (article id, signature bytes, LSH keys) each. One call
         stores one segment (merged with its elders in memory, ``Postings.add``): pass a batch."""
+        from wiretrace.link.lsh import anchor_counts_of
+
         index = self.postings()  # loaded before the new rows exist
-        names, signatures, anchors, keys = [], [], [], []
+        names, signatures, keys = [], [], []
         for article_id, signature, article_keys in rows:
-            article_keys = np.asarray(article_keys, np.int64)
             names.append(article_id)
             signatures.append(signature)
-            anchors.append(int(np.count_nonzero(article_keys & 1)))
-            keys.append(article_keys)
+            keys.append(np.asarray(article_keys, np.int64))
         if not names:
             return
+        owners = np.repeat(np.arange(len(keys)), [len(k) for k in keys])
+        anchors = anchor_counts_of(np.concatenate(keys), owners, len(keys)).tolist()
         # One statement for the batch, the handles read back after: AUTOINCREMENT gives new
         # rows handles above every handle ever used, in the order inserted.
         before = self._sequence()

@@ -205,6 +205,12 @@ if _numba is not None:
         return sig, out[:k]
 
 
+def anchor_counts_of(keys: np.ndarray, owners: np.ndarray, n: int) -> np.ndarray:
+    """How many anchor keys (odd: ``keys``) each of ``n`` owners holds, ``owners[k]`` holding
+    ``keys[k]``: one pass for a batch, where a count per article was 1,000 small numpy calls."""
+    return np.bincount(owners, weights=keys & 1, minlength=n).astype(np.int64)
+
+
 def _pairs_with_new(starts: np.ndarray, sizes: np.ndarray, docs: np.ndarray, n_new: int) -> tuple[np.ndarray, np.ndarray]:
     """The (x, y) doc pairs within each group of the key-sorted ``docs`` array that hold at
     least one new doc (< ``n_new``), vectorised; x < y, as docs ascend within a group.
@@ -257,6 +263,7 @@ def candidates(
     key_arr = [np.asarray(new[i], dtype=np.int64) for i in ids]
     all_keys = np.concatenate(key_arr)
     all_docs = np.repeat(np.arange(n_new, dtype=np.int64), [len(k) for k in key_arr])
+    new_anchors = anchor_counts_of(all_keys, all_docs, n_new)
 
     unique_keys, key_pos = np.unique(all_keys, return_inverse=True)  # an entry's key by its position
     later = np.zeros(len(unique_keys), np.int64) if pending is None else np.asarray(pending(unique_keys), np.int64)
@@ -289,7 +296,7 @@ def candidates(
     anchor = (unique_keys[group_keys] & 1) == 1
 
     n_anchor = np.full(n_all, np.iinfo(np.int64).max, dtype=np.int64)
-    n_anchor[:n_new] = [int(np.count_nonzero(k & 1)) for k in key_arr]
+    n_anchor[:n_new] = new_anchors
     if old_anchors is not None:
         n_anchor[n_new:] = old_anchors
     out: set = set()

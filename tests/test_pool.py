@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from wiretrace.pool import PARALLEL_MIN, Workers
+from wiretrace.pool import PARALLEL_MIN, WORKER_NICENESS, Workers
 
 
 def square(x: int) -> int:
@@ -56,3 +56,15 @@ def test_work_started_ahead_is_collected_in_order_even_when_the_workers_die():
             assert dying.results() == [x + 1 for x in items]
         assert queued.results() == [x + 1 for x in items[:50]]
         assert workers.pool is None
+
+
+def own_niceness(_: int) -> int:
+    return os.nice(0)
+
+
+def test_workers_run_nicer_than_the_process_that_feeds_them():
+    items = list(range(PARALLEL_MIN))
+    with Workers(2, len(items)) as workers:
+        assert workers.pool is not None
+        seen = set(workers.map(own_niceness, items))
+    assert seen == {min(os.nice(0) + WORKER_NICENESS, 19)}

@@ -413,3 +413,20 @@ def test_an_offset_map_not_packed_is_refused_and_nothing_is_stored(tmp_path):
         archive.put_article(article, form.text, offsets_bytes(form.offsets), None)
     assert archive.db.execute("SELECT offsets FROM article").fetchone()[0] == stored
     assert archive.normalized(article.id) == form
+
+
+def test_capture_times_are_the_current_second_made_once_a_second(monkeypatch):
+    from datetime import datetime, timezone
+
+    from wiretrace.archive import rows
+
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.fromisoformat(rows.now_iso())
+    assert before <= now <= datetime.now(timezone.utc)
+    clock = [1_700_000_000.9]
+    monkeypatch.setattr(rows.time, "time", lambda: clock[0])
+    assert rows.now_iso() == "2023-11-14T22:13:20+00:00"  # floored, not rounded
+    clock[0] = 1_700_000_001.0
+    assert rows.now_iso() == "2023-11-14T22:13:21+00:00"
+    clock[0] = 1_700_000_001.7
+    assert rows.now_iso() == "2023-11-14T22:13:21+00:00"

@@ -47,12 +47,17 @@ BATCH = 500
 # page of each index a capture once the indexes outgrow the batch, whatever the batch: 500 a
 # commit (in effect one an input, of 1,000 captures each there) wrote 6.5 GB to the WAL and the
 # database for a 1.3 GB archive of 300k captures (30 GB at 1M). A commit of 20,000 dirties each
-# index page once for many entries: 3.3 GB, and the pass took 42 s instead of 49. Large captures
-# fill the page cache sooner, so 128 MB of compressed captures also ends a transaction. Both are
-# checked between inputs: the captures of one input file (a JSON Lines file, an archive) share a
-# transaction, as before. A kill loses at most one transaction.
-STORE_COMMIT = 20_000
-STORE_COMMIT_BYTES = 128 << 20
+# index page once for many entries: 3.3 GB, and the pass took 42 s instead of 49. The indexes
+# grow with the archive, so at 1M a commit of 20,000 still wrote most of their pages: 60,000
+# wrote 11.3 GB instead of 15.4 in the 1M corpus's store pass (two runs each; the pass took
+# 132.5 and 148.7 s against 148.4 and 144.4, within this machine's drift). A transaction then
+# outgrows the writer's page cache (``WRITE_CACHE_KB``) and spills the pages least recently
+# touched, mostly the captures' own, which are written once either way. 256 MB of compressed
+# captures also ends a transaction, which bounds the WAL for large captures. Both are checked
+# between inputs: the captures of one input file (a JSON Lines file, an archive) share a
+# transaction. A kill loses at most one transaction.
+STORE_COMMIT = 60_000
+STORE_COMMIT_BYTES = 256 << 20
 
 # Captures an outlet's template is learnt from. Chrome recurs in nearly every
 # capture, so a few hundred show it; more only slows re-learning.

@@ -33,6 +33,7 @@ CHUNK = 16
 # two thirds of a core. Nicer workers leave it a core whenever it has work and take the rest.
 # Six 300k ingests interleaved (bench ingest, jobs=2): 253-274 s with nicer workers against
 # 278-327 s without, extraction 113-116 s against 125-142 and the link 97-122 s against 104-141.
+# At 1M the link took as long with them (432 s against 425, one run each; docs/linking-log.md).
 WORKER_NICENESS = 10
 
 

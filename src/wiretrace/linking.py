@@ -179,7 +179,7 @@ class _Pending:
     def remove(self, keys: list) -> None:
         """The articles holding ``keys`` are being linked now: no longer pending."""
         if keys:
-            held, n = np.unique(np.concatenate(keys), return_counts=True)
+            held, n = unique_counts(np.concatenate(keys))  # a fresh array: sorted in place
             at = self._where(held)
             self.left[at] -= n
             self._last = (held, at)

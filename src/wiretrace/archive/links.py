@@ -164,8 +164,11 @@ class LinkStore:
         return self.db.execute("SELECT * FROM relation WHERE a = ? AND b = ?", (a, b)).fetchone()
 
     def edges(self) -> list[tuple[str, str, str]]:
-        """Every relation as ``(a, b, relation)``, without its evidence."""
-        return [tuple(r) for r in self.db.execute("SELECT a, b, relation FROM relation ORDER BY a, b")]
+        """Every relation as ``(a, b, relation)``, without its evidence, in no set order: its
+        users (clusters, story units) join them in a union-find whose result does not depend on
+        it. ``ORDER BY a, b`` walked the (a, b) index and fetched every row from the table at
+        random: 3.5 s against 1.6 s for a scan of the 300k archive's 952k relations, cold."""
+        return [tuple(r) for r in self.db.execute("SELECT a, b, relation FROM relation")]
 
     def clusters_of(self, ids: Iterable[str]) -> dict[str, str]:
         """article id -> its reprint cluster, for those of ``ids`` in one."""
